@@ -21,3 +21,4 @@ ofproto_libofproto_la_SOURCES += \
 
 TESTSUITE_AT += dpfip/tests/dpfip.at
 SYSTEM_USERSPACE_TESTSUITE_AT += dpfip/tests/system-dpfip.at
+MAN_FRAGMENTS += dpfip/ofproto-dpfip/dpfip-unixctl.man

@@ -85,23 +85,6 @@ addr_unusable(const struct in6_addr *addr, enum dpfip_family family)
     return NULL;
 }
 
-bool
-dpfip_addr_in_prefix(const struct in6_addr *addr,
-                     const struct in6_addr *prefix, int plen,
-                     enum dpfip_family family)
-{
-    struct in6_addr mask;
-
-    if (family == DPFIP_IPV4) {
-        plen += 96;
-    }
-    mask = ipv6_create_mask(plen);
-
-    struct in6_addr a = ipv6_addr_bitand(addr, &mask);
-    struct in6_addr p = ipv6_addr_bitand(prefix, &mask);
-    return ipv6_addr_equals(&a, &p);
-}
-
 static char * OVS_WARN_UNUSED_RESULT
 parse_unicast_mac(const struct smap *cfg, const char *key,
                   bool *has, struct eth_addr *mac)
@@ -276,18 +259,6 @@ dpfip_bridge_cfg_destroy(struct dpfip_bridge_cfg *cfg)
         free(cfg->uplink);
         cfg->uplink = NULL;
     }
-}
-
-bool
-dpfip_bridge_cfg_equal(const struct dpfip_bridge_cfg *a,
-                       const struct dpfip_bridge_cfg *b)
-{
-    /* Both were zeroed before parsing, so padding compares equal. */
-    size_t ofs = offsetof(struct dpfip_bridge_cfg, has_gw);
-
-    return (nullable_string_is_equal(a->uplink, b->uplink)
-            && !memcmp((const char *) a + ofs, (const char *) b + ofs,
-                       sizeof *a - ofs));
 }
 
 /* Splits an Interface's dpfip-fips value into its FLOATING=FIXED items. */

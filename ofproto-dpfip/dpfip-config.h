@@ -62,8 +62,6 @@ char *dpfip_bridge_cfg_parse(const struct smap *other_config,
                              struct dpfip_bridge_cfg *)
     OVS_WARN_UNUSED_RESULT;
 void dpfip_bridge_cfg_destroy(struct dpfip_bridge_cfg *);
-bool dpfip_bridge_cfg_equal(const struct dpfip_bridge_cfg *,
-                            const struct dpfip_bridge_cfg *);
 
 /* One FLOATING=FIXED pair of Interface other_config:dpfip-fips. */
 struct dpfip_pair_cfg {
@@ -85,8 +83,5 @@ char *dpfip_vm_mac_parse(const struct smap *external_ids,
 /* Address helpers: IPv4 addresses are kept IPv4-mapped. */
 bool dpfip_addr_parse(const char *, struct in6_addr *, enum dpfip_family *);
 void dpfip_addr_format(const struct in6_addr *, struct ds *);
-bool dpfip_addr_in_prefix(const struct in6_addr *addr,
-                          const struct in6_addr *prefix, int plen,
-                          enum dpfip_family);
 
 #endif /* dpfip-config.h */

@@ -36,6 +36,7 @@ struct fip_row {
     uint64_t packets[DPFIP_N_DIRECTIONS];
     uint64_t bytes[DPFIP_N_DIRECTIONS];
     uint64_t dropped;
+    uint64_t offloaded_packets;     /* By OVS's own megaflow offload. */
 };
 
 static char *
@@ -72,6 +73,10 @@ fip_row_init(struct fip_row *row, const struct dpfip_fip *fip)
     atomic_read_relaxed(&fip->stats[0]->n_dropped, &d0);
     atomic_read_relaxed(&fip->stats[1]->n_dropped, &d1);
     row->dropped = d0 + d1;
+    uint64_t o0, o1;
+    atomic_read_relaxed(&fip->stats[0]->n_offloaded_packets, &o0);
+    atomic_read_relaxed(&fip->stats[1]->n_offloaded_packets, &o1);
+    row->offloaded_packets = o0 + o1;
 }
 
 static void
@@ -300,6 +305,8 @@ show_bridge_json(const struct dpfip_bridge *br)
         json_object_put(jfip, "out_bytes",
                         json_integer_create(r->bytes[DPFIP_SNAT]));
         json_object_put(jfip, "dropped", json_integer_create(r->dropped));
+        json_object_put(jfip, "datapath_offloaded_packets",
+                        json_integer_create(r->offloaded_packets));
         json_object_put(jfip, "announcements",
                         json_integer_create(r->fip->n_announced));
         json_array_add(fips, jfip);

@@ -204,7 +204,8 @@ dpfip_xlate_unpublish_fip(struct dpfip_fip *fip)
     if (!fip->xfip) {
         return false;
     }
-    cmap_remove(&xfips, &fip->xfip->cmap_node, hash_addr(&fip->xfip->floating));
+    cmap_remove(&xfips, &fip->xfip->cmap_node,
+                hash_addr(&fip->xfip->floating));
     ovsrcu_postpone(xfip_free, fip->xfip);
     fip->xfip = NULL;
     return true;

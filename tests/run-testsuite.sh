@@ -15,10 +15,14 @@ known="$here/ovs-known-failures.txt"
 out=$(mktemp)
 trap 'rm -f "$out" "$out.re"' EXIT
 
+# Numbers of the tests whose directories the testsuite kept: the failures.
 failed_numbers() {
-    ls "$build/tests/$suite_dir" 2>/dev/null | grep -E '^[0-9]+$' | sort -n
+    ls "$build/tests/$suite_dir" 2>/dev/null | grep -E '^[0-9]+$' \
+        | sed 's/^0*//' | sort -n
 }
 
+# Directories left by an earlier run would read as failures.
+rm -rf "$build/tests/$suite_dir"
 make -C "$build" "$target" TESTSUITEFLAGS="$flags" 2>&1 | tee "$out" \
     | grep -E '^ *[0-9]+: .*(ok|FAILED|skipped)|tests? (were|was) |failed unexpectedly'
 
@@ -34,6 +38,11 @@ if [ -n "$first" ]; then
     echo "$label: re-running failed tests once: $first"
     make -C "$build" "$target" TESTSUITEFLAGS="$first" > "$out.re" 2>&1
     grep -E '^ *[0-9]+: ' "$out.re"
+    if ! grep -qE 'tests? (were|was) (run|successful)' "$out.re"; then
+        tail -20 "$out.re"
+        echo "$label: the re-run did not run (see above)"
+        exit 1
+    fi
     still=$(failed_numbers)
 fi
 
