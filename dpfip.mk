@@ -3,6 +3,8 @@
 # dpfip/ links back into the dpfip source checkout.
 
 lib_libopenvswitch_la_SOURCES += \
+	dpfip/lib/dpfip-offload-provider.h \
+	dpfip/lib/dpfip-offload-rte-flow.c \
 	dpfip/lib/ofp-dpfip.c \
 	dpfip/lib/ofp-dpfip.h
 
@@ -15,10 +17,13 @@ ofproto_libofproto_la_SOURCES += \
 	dpfip/ofproto-dpfip/dpfip-config.h \
 	dpfip/ofproto-dpfip/dpfip-flows.c \
 	dpfip/ofproto-dpfip/dpfip-flows.h \
+	dpfip/ofproto-dpfip/dpfip-offload.c \
+	dpfip/ofproto-dpfip/dpfip-offload.h \
 	dpfip/ofproto-dpfip/dpfip-private.h \
 	dpfip/ofproto-dpfip/dpfip-unixctl.c \
 	dpfip/ofproto-dpfip/dpfip-xlate.c
 
 TESTSUITE_AT += dpfip/tests/dpfip.at
 SYSTEM_USERSPACE_TESTSUITE_AT += dpfip/tests/system-dpfip.at
+SYSTEM_DPDK_TESTSUITE_AT += dpfip/tests/system-dpfip-dpdk.at
 MAN_FRAGMENTS += dpfip/ofproto-dpfip/dpfip-unixctl.man

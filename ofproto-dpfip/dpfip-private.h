@@ -135,6 +135,7 @@ struct dpfip_fip {
     char *reason;                   /* Why not active, or NULL. */
     struct dpfip_xc_stats *stats[DPFIP_N_DIRECTIONS];
     struct dpfip_xfip *xfip;        /* Published snapshot, or NULL. */
+    struct dpfip_fip_offload *offload;  /* dpfip-offload.c, or NULL. */
 
     /* Announcement (GARP / unsolicited NA) after activation. */
     unsigned int n_announce_left;

@@ -17,6 +17,7 @@
 #include <config.h>
 
 #include "dpfip-flows.h"
+#include "dpfip-offload.h"
 #include "dpfip-private.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
@@ -32,7 +33,8 @@ struct fip_row {
     char *floating;
     char *fixed;
     char *vm_mac;
-    char *where;
+    char *where;                    /* software, offloaded or -. */
+    char *offload;                  /* The same, with details. */
     uint64_t packets[DPFIP_N_DIRECTIONS];
     uint64_t bytes[DPFIP_N_DIRECTIONS];
     uint64_t dropped;
@@ -64,7 +66,13 @@ fip_row_init(struct fip_row *row, const struct dpfip_fip *fip)
     }
     row->vm_mac = (fip->vm_mac_error ? xstrdup("-")
                    : xasprintf(ETH_ADDR_FMT, ETH_ADDR_ARGS(fip->vm_mac)));
-    row->where = xstrdup(fip->state == DPFIP_ACTIVE ? "software" : "-");
+    row->where = xstrdup(fip->state != DPFIP_ACTIVE ? "-"
+                         : dpfip_offload_is_offloaded(fip) ? "offloaded"
+                         : "software");
+
+    struct ds offload = DS_EMPTY_INITIALIZER;
+    dpfip_offload_format(fip, &offload);
+    row->offload = ds_steal_cstr(&offload);
     for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
         atomic_read_relaxed(&fip->stats[i]->n_packets, &row->packets[i]);
         atomic_read_relaxed(&fip->stats[i]->n_bytes, &row->bytes[i]);
@@ -86,6 +94,7 @@ fip_row_destroy(struct fip_row *row)
     free(row->fixed);
     free(row->vm_mac);
     free(row->where);
+    free(row->offload);
 }
 
 static int
@@ -225,6 +234,9 @@ show_bridge_text(struct ds *s, const struct dpfip_bridge *br)
         if (r->fip->reason) {
             ds_put_format(s, "    reason: %s\n", r->fip->reason);
         }
+        if (strcmp(r->where, r->offload)) {
+            ds_put_format(s, "    where: %s\n", r->offload);
+        }
         fip_row_destroy(&rows[i]);
     }
     free(rows);
@@ -296,6 +308,7 @@ show_bridge_json(const struct dpfip_bridge *br)
                                dpfip_state_to_string(r->fip->state));
         json_object_put(jfip, "reason", json_string_or_null(r->fip->reason));
         json_object_put_string(jfip, "where", r->where);
+        json_object_put_string(jfip, "offload", r->offload);
         json_object_put(jfip, "in_packets",
                         json_integer_create(r->packets[DPFIP_DNAT]));
         json_object_put(jfip, "in_bytes",
@@ -305,7 +318,7 @@ show_bridge_json(const struct dpfip_bridge *br)
         json_object_put(jfip, "out_bytes",
                         json_integer_create(r->bytes[DPFIP_SNAT]));
         json_object_put(jfip, "dropped", json_integer_create(r->dropped));
-        json_object_put(jfip, "datapath_offloaded_packets",
+        json_object_put(jfip, "offloaded_packets",
                         json_integer_create(r->offloaded_packets));
         json_object_put(jfip, "announcements",
                         json_integer_create(r->fip->n_announced));

@@ -19,6 +19,7 @@
 
 #include "dpfip-announce.h"
 #include "dpfip-flows.h"
+#include "dpfip-offload.h"
 #include "dpfip-private.h"
 #include "hash.h"
 #include "netdev.h"
@@ -288,6 +289,7 @@ fip_create(const char *text, struct dpfip_pair_cfg *pair,
 static void
 fip_destroy(struct dpfip_fip *fip)
 {
+    dpfip_offload_remove(fip);
     if (fip->n_announce_left) {
         n_announcing--;
     }
@@ -392,6 +394,7 @@ dpfip_configure(const struct ovsrec_open_vswitch *ovs_cfg)
         disable();
         return;
     }
+    dpfip_offload_configure(&ovs_cfg->other_config);
 
     HMAP_FOR_EACH (br, hmap_node, &dpfip_bridges) {
         br->seen = false;
@@ -467,6 +470,27 @@ dpfip_bridge_destroyed(struct ofproto *ofproto)
             }
         }
         bridge_destroy(br, false);
+    }
+}
+
+/* Called by bridge.c before it deletes 'ofp_port' from 'ofproto': hardware
+ * rules that use the port must go while the port still exists. */
+void
+dpfip_port_destroyed(struct ofproto *ofproto_, ofp_port_t ofp_port)
+{
+    struct ofproto_dpif *ofproto = CONTAINER_OF(ofproto_, struct ofproto_dpif,
+                                                up);
+    struct dpfip_bridge *br = dpfip_bridge_find_by_ofproto(ofproto);
+    struct dpfip_fip *fip;
+
+    if (!br) {
+        return;
+    }
+    HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
+        if (!strcmp(fip->bridge_name, br->name)
+            && (fip->vm_port == ofp_port || br->uplink_port == ofp_port)) {
+            dpfip_offload_remove(fip);
+        }
     }
 }
 
@@ -667,12 +691,15 @@ refresh(void)
         }
     }
     HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-        if (fip->state != DPFIP_ACTIVE && dpfip_xlate_unpublish_fip(fip)) {
-            br = dpfip_bridge_find(fip->bridge_name);
-            if (br) {
-                br->ofproto->backer->need_revalidate = REV_RECONFIGURE;
-            }
+        br = dpfip_bridge_find(fip->bridge_name);
+        if (fip->state != DPFIP_ACTIVE && dpfip_xlate_unpublish_fip(fip)
+            && br) {
+            br->ofproto->backer->need_revalidate = REV_RECONFIGURE;
         }
+
+        /* Hardware after software: the software rules are in place for
+         * whatever misses in hardware. */
+        dpfip_offload_update(br, fip);
     }
 }
 
@@ -809,6 +836,7 @@ dpfip_run(void)
     if (n_announcing) {
         run_announcements(now);
     }
+    dpfip_offload_run();
 }
 
 void
@@ -821,6 +849,7 @@ dpfip_wait(void)
         return;
     }
     dpfip_announce_wait();
+    dpfip_offload_wait();
     if (need_refresh) {
         poll_immediate_wake();
     }

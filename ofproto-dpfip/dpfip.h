@@ -46,6 +46,7 @@ struct xlate_cache;
 /* Main thread, called by bridge.c. */
 void dpfip_configure(const struct ovsrec_open_vswitch *);
 void dpfip_bridge_destroyed(struct ofproto *);
+void dpfip_port_destroyed(struct ofproto *, ofp_port_t);
 void dpfip_run(void);
 void dpfip_wait(void);
 

@@ -2,7 +2,9 @@
 # The test command: installs what is needed (Debian 12, as root), builds
 # dpfip out of tree in _build/, and runs
 #   1. dpfip's autotests (tests/dpfip.at, netdev-dummy),
-#   2. dpfip's traffic tests (tests/system-dpfip.at, userspace datapath),
+#   2. dpfip's traffic tests (tests/system-dpfip.at, userspace datapath)
+#      and offload tests (tests/system-dpfip-dpdk.at, DPDK and the eSwitch
+#      model PMD of dpdk/),
 #   3. OVS's whole unit testsuite with the patches applied (the failures
 #      that stock OVS shows on this platform too are listed, not counted:
 #      tests/ovs-known-failures.txt).
@@ -29,6 +31,7 @@ status=0
 
 make check TESTSUITEFLAGS="-j$jobs" || status=1
 make check-system TESTSUITEFLAGS="-j1" || status=1
+make check-dpdk || status=1
 if [ -z "${DPFIP_SKIP_OVS_SUITE:-}" ]; then
     make check-ovs TESTSUITEFLAGS="-j$jobs" || status=1
 fi

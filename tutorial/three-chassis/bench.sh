@@ -21,6 +21,7 @@ set -e
 here=$(cd "$(dirname "$0")" && pwd)
 topo=$here/topology.sh
 RUN=${DPFIP_3C_RUN:-/run/dpfip-3c}
+P=${DPFIP_3C_PREFIX-3c-}       # namespace names, as in topology.sh
 T=${BENCH_TIME:-5}
 W=${BENCH_WINDOW-32K}
 CAP=${BENCH_CAP:-25}
@@ -106,7 +107,7 @@ run_iperf() {
         "$topo" check || { echo "check failed in $mode mode" >&2; exit 1; }
     fi
     for n in 1 2 3; do
-        acct ip netns exec vm$n timeout $((T + 20)) iperf3 -s -1 -p 5201 \
+        acct ip netns exec ${P}vm$n timeout $((T + 20)) iperf3 -s -1 -p 5201 \
             >/dev/null 2>&1 &
         pids="$pids $!"
     done
@@ -115,7 +116,7 @@ run_iperf() {
     a0=$(acct_usage)
     for c in 1 2 3; do o0[$c]=$(ovs_cpu $c); done
     for n in 1 2 3; do
-        acct ip netns exec upstream timeout $((T + 15)) iperf3 -c 203.0.113.1$n \
+        acct ip netns exec ${P}upstream timeout $((T + 15)) iperf3 -c 203.0.113.1$n \
             -P 2 -R -t $T ${W:+-w $W} -J > $out/$sc-$mode-vm$n.json &
     done
     wait
@@ -177,12 +178,12 @@ run_migration() {
     echo "### migration ($mode): vm2 chassis2 -> chassis3 under a 10 ms ping"
     "$topo" mode $mode 2>/dev/null
     sleep 1
-    ip netns exec upstream timeout 20 tcpdump -i br-prov -n -e -l -tt \
+    ip netns exec ${P}upstream timeout 20 tcpdump -i br-prov -n -e -l -tt \
         'arp and host 203.0.113.12' > $out/tcpdump.txt 2>/dev/null &
     tcpdump_pid=$!
     pids="$pids $tcpdump_pid"
     sleep 1
-    ip netns exec upstream timeout 15 ping -D -O -i 0.01 -W 1 -w 8 \
+    ip netns exec ${P}upstream timeout 15 ping -D -O -i 0.01 -W 1 -w 8 \
         203.0.113.12 > $out/ping.txt 2>&1 &
     ping_pid=$!
     sleep 2
@@ -214,7 +215,7 @@ run_migration() {
         $(grep -c '02:00:00:00:02:03 > ff:ff:ff:ff:ff:ff.*Request who-has 203.0.113.12 tell 203.0.113.12' $out/garp.txt || true)
     while read -r l; do lines+=("$p migration tcpdump: $l"); done < $out/garp.txt
     say "$p migration upstream neighbor entry after" \
-        "$(ip -n upstream neigh show 203.0.113.12 | tr -s ' ')"
+        "$(ip -n ${P}upstream neigh show 203.0.113.12 | tr -s ' ')"
     "$topo" migrate vm2 2 2>/dev/null
 }
 

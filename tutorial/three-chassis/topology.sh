@@ -38,6 +38,9 @@
 #                                   PCT % of one core (see cmd_cpulimit)
 #   topology.sh ovs N CMD...        run an OVS tool against chassis N
 #                                   (e.g. ovs 2 ovs-appctl dpfip/show)
+#   topology.sh ns NAME CMD...      run CMD in namespace NAME (upstream,
+#                                   underlay, chassisN, vmN; the real
+#                                   names have the prefix "3c-")
 #   topology.sh down                remove everything
 #
 # Uses the binaries of DPFIP_BUILD (default: _build/ovs of this checkout),
@@ -49,6 +52,10 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${DPFIP_BUILD:-$top/_build/ovs}
 RUN=${DPFIP_3C_RUN:-/run/dpfip-3c}
 BIN=$RUN/bin
+# Namespace names: "3c-" + upstream, underlay, chassis1-3, vm1-3 (a prefix,
+# because dpfip's own system tests create namespaces called vm1 and ext
+# and delete them by name).
+P=${DPFIP_3C_PREFIX-3c-}
 
 ROUTER_IP=10.0.0.1
 ROUTER_MAC=02:00:00:00:00:01
@@ -67,13 +74,13 @@ die() { log "topology.sh: $*"; exit 1; }
 ovs() {
     local n=$1; shift
     local d=$RUN/chassis$n
-    ip netns exec chassis$n env OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d \
+    ip netns exec ${P}chassis$n env OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d \
         OVS_SYSCONFDIR=$d PATH=$BIN:$PATH "$@"
 }
 vsctl() { local n=$1; shift; ovs $n ovs-vsctl --timeout=10 "$@"; }
 ofctl() { local n=$1; shift; ovs $n ovs-ofctl --timeout=10 "$@"; }
 appctl() { local n=$1; shift; ovs $n ovs-appctl --timeout=10 "$@"; }
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+nsx() { local ns=$P$1; shift; ip netns exec "$ns" "$@"; }
 
 # Where vm N's port currently is (a chassis number).
 vm_location() {
@@ -128,7 +135,7 @@ cmd_up() {
     local ns
     [ -e $RUN ] && die "$RUN exists: run '$0 down' first"
     for ns in upstream underlay chassis1 chassis2 chassis3 vm1 vm2 vm3; do
-        [ -e /run/netns/$ns ] && die "namespace $ns exists already"
+        [ -e /run/netns/$P$ns ] && die "namespace $P$ns exists already"
     done
     local c
     for c in ip ethtool arping nc ping iperf3 tcpdump python3; do
@@ -145,10 +152,10 @@ cmd_up() {
        $build/utilities/ovs-ofctl $build/utilities/ovs-appctl \
        $build/vswitchd/vswitch.ovsschema $BIN/
 
-    log "### namespaces: upstream, underlay, chassis1-3, vm1-3"
+    log "### namespaces ${P}{upstream,underlay,chassis1-3,vm1-3}"
     trap 'log "up failed: removing what was built"; cmd_down' ERR
     for ns in upstream underlay chassis1 chassis2 chassis3 vm1 vm2 vm3; do
-        ip netns add $ns
+        ip netns add $P$ns
         nsx $ns ip link set lo up
     done
 
@@ -166,19 +173,19 @@ cmd_up() {
 
     local n
     for n in 1 2 3; do
-        ip link add uplink netns chassis$n address $(uplink_mac $n) \
-            type veth peer name up$n netns upstream
+        ip link add uplink netns ${P}chassis$n address $(uplink_mac $n) \
+            type veth peer name up$n netns ${P}upstream
         nsx upstream ip link set up$n master br-prov up
         no_offload upstream up$n
         nsx chassis$n ip link set uplink up
 
-        ip link add ul mtu 1600 netns chassis$n \
-            type veth peer name ul$n mtu 1600 netns underlay
+        ip link add ul mtu 1600 netns ${P}chassis$n \
+            type veth peer name ul$n mtu 1600 netns ${P}underlay
         nsx underlay ip link set ul$n master br-ul up
         nsx chassis$n ip link set ul up
 
-        ip link add eth0 netns vm$n address $(vm_mac $n) \
-            type veth peer name vm${n}p netns chassis$n
+        ip link add eth0 netns ${P}vm$n address $(vm_mac $n) \
+            type veth peer name vm${n}p netns ${P}chassis$n
         nsx vm$n ip link set eth0 up
         nsx vm$n ip addr add $(fixed $n)/24 dev eth0
         nsx vm$n ip route add default via $ROUTER_IP
@@ -288,7 +295,7 @@ cmd_down() {
         fi
     done
     for ns in vm1 vm2 vm3 chassis1 chassis2 chassis3 underlay upstream; do
-        ip netns del $ns 2>/dev/null || true
+        ip netns del $P$ns 2>/dev/null || true
     done
     rm -rf $RUN
 }
@@ -407,7 +414,7 @@ cmd_migrate() {
     from=$(vm_location $vm)
     [ "$from" = "$to" ] && die "vm$vm is already on chassis$to"
     vsctl $from del-port br-int vm${vm}p
-    nsx chassis$from ip link set vm${vm}p netns chassis$to
+    nsx chassis$from ip link set vm${vm}p netns ${P}chassis$to
     nsx chassis$to ip link set vm${vm}p up
     vsctl $to add-port br-int vm${vm}p -- set Interface vm${vm}p \
         ofport_request=1$vm external_ids:attached-mac=$(vm_mac $vm) \
@@ -434,7 +441,8 @@ case $1 in
     status) cmd_status ;;
     migrate) cmd_migrate $2 $3 ;;
     ovs) shift; ovs "$@" ;;
+    ns) shift; nsx "$@" ;;
     where) vm_location ${2#vm} ;;
     cpulimit) cmd_cpulimit $2 ;;
-    *) die "usage: $0 up|down|mode centralized|mode distributed|check|status|migrate vmN C|where vmN|cpulimit PCT|off|ovs N CMD..." ;;
+    *) die "usage: $0 up|down|mode centralized|mode distributed|check|status|migrate vmN C|where vmN|cpulimit PCT|off|ovs N CMD...|ns NAME CMD..." ;;
 esac

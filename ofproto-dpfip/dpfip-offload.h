@@ -1,0 +1,48 @@
+/*
+ * Copyright (c) 2026 The dpfip authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef DPFIP_OFFLOAD_H
+#define DPFIP_OFFLOAD_H 1
+
+/* dpfip's offload manager: pushes each active FIP into the NIC's eSwitch
+ * before its first packet, through a provider (lib/dpfip-offload-
+ * provider.h), and falls back to the software datapath with the reason
+ * when it cannot.
+ *
+ * A FIP is offloaded when Open_vSwitch other_config:dpfip-offload is "auto"
+ * (the default) and its bridge's uplink and the VM's port are ports of one
+ * eSwitch.  Its software rules stay in place, so that whatever misses in
+ * hardware (or is in flight while rules change) is still translated the
+ * same way.  Hardware counters are added to the FIP's counters. */
+
+#include <stdbool.h>
+#include "openvswitch/types.h"
+
+struct ds;
+struct dpfip_bridge;
+struct dpfip_fip;
+struct smap;
+
+void dpfip_offload_configure(const struct smap *ovs_other_config);
+void dpfip_offload_update(const struct dpfip_bridge *, struct dpfip_fip *);
+void dpfip_offload_remove(struct dpfip_fip *);
+void dpfip_offload_run(void);
+void dpfip_offload_wait(void);
+
+bool dpfip_offload_is_offloaded(const struct dpfip_fip *);
+void dpfip_offload_format(const struct dpfip_fip *, struct ds *);
+
+#endif /* dpfip-offload.h */
