@@ -643,15 +643,6 @@ dpfip_rte_flow_describe(const struct dpfip_offload_rule *rule,
                   rule->in_port, rule->out_port, rule->proxy);
 }
 
-const struct dpfip_offload_class dpfip_offload_rte_flow_class = {
-    .name = "rte_flow",
-    .probe = dpfip_rte_flow_probe,
-    .install = dpfip_rte_flow_install,
-    .remove = dpfip_rte_flow_remove,
-    .stats = dpfip_rte_flow_stats,
-    .describe = dpfip_rte_flow_describe,
-};
-
 #else /* !DPDK_NETDEV */
 
 /* Without DPDK the provider exists, so the manager needs no #ifdef, but
@@ -702,6 +693,8 @@ dpfip_rte_flow_describe(const struct dpfip_offload_rule *rule OVS_UNUSED,
     ds_put_cstr(ds, "rte_flow: DPDK support not built");
 }
 
+#endif /* DPDK_NETDEV */
+
 const struct dpfip_offload_class dpfip_offload_rte_flow_class = {
     .name = "rte_flow",
     .probe = dpfip_rte_flow_probe,
@@ -711,4 +704,3 @@ const struct dpfip_offload_class dpfip_offload_rte_flow_class = {
     .describe = dpfip_rte_flow_describe,
 };
 
-#endif /* DPDK_NETDEV */
