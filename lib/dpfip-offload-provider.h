@@ -64,7 +64,8 @@
  * spec (e.g. an IPv6 /128 internal prefix) is refused with E2BIG.
  *
  * rte_flow specifics: transfer rules in group 0, created on the transfer
- * proxy of 'in_port', priority 0 for the TTL guard and 1 for the rewrite.
+ * proxy of 'in_port', priority 2 * generation for the TTL guard and one
+ * more for the rewrite.
  * OVS's own hw-offload (netdev-offload-dpdk) puts megaflows at priority 0
  * in the same table; one made before install() for the same packets wins
  * but does the same rewrite, and its counters reach the FIP through the
@@ -121,6 +122,14 @@ struct dpfip_offload_rule_spec {
     int internal_plen;              /* 0..32 for IPv4, 0..128 for IPv6. */
 
     bool ttl_guard;                 /* Drop TTL <= 1 in hardware. */
+
+    /* 0 or 1.  Rules of different generations never share a priority:
+     * the manager installs a changed spec in the other generation before
+     * removing the old rules (make-before-break).  While both are in
+     * place the old generation's rules win in hardware where priorities
+     * are honoured, generation 0 over 1, and either does a correct
+     * rewrite. */
+    unsigned int generation;
 };
 
 /* Absolute totals since install(). */

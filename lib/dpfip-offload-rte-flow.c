@@ -44,9 +44,12 @@
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 
-/* Lower wins: the TTL guard must beat the rewrite. */
-#define PRIORITY_GUARD 0
-#define PRIORITY_FIP 1
+/* Lower wins: the TTL guard must beat the rewrite.  Generation 1 sits
+ * below generation 0 (priorities 2 and 3), so that a replacement can be
+ * created next to the rules it replaces without overlapping them at one
+ * priority. */
+#define PRIORITY_GUARD(GEN) (2 * (GEN))
+#define PRIORITY_FIP(GEN) (2 * (GEN) + 1)
 
 /* More rules than this for one spec is a configuration we refuse rather
  * than fill the switch with (e.g. an IPv6 /128 internal prefix). */
@@ -227,6 +230,10 @@ check_spec(const struct dpfip_offload_rule_spec *spec, char **error)
 
     if (spec->direction != DPFIP_DNAT && spec->direction != DPFIP_SNAT) {
         *error = xasprintf("bad direction %d", (int) spec->direction);
+        return false;
+    }
+    if (spec->generation > 1) {
+        *error = xasprintf("bad generation %u", spec->generation);
         return false;
     }
     if (spec->is_ipv4
@@ -443,7 +450,8 @@ build_l3(struct builder *b, bool guard, size_t k)
         spec[b->ttl_ofs] = 0;
         mask[b->ttl_ofs] = 0xfe;
     }
-    b->attr.priority = guard ? PRIORITY_GUARD : PRIORITY_FIP;
+    b->attr.priority = (guard ? PRIORITY_GUARD(b->spec->generation)
+                        : PRIORITY_FIP(b->spec->generation));
 }
 
 /* Validates (validate_only) or creates every rule of 'b' in order,

@@ -18,10 +18,12 @@
 #include "dpfip-offload.h"
 
 #include <errno.h>
+#include <limits.h>
 #include "dpfip-offload-provider.h"
 #include "dpfip-private.h"
 #include "netdev.h"
 #include "netdev-dpdk.h"
+#include "openvswitch/list.h"
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-provider.h"
 #include "openvswitch/dynamic-string.h"
@@ -32,23 +34,49 @@
 
 VLOG_DEFINE_THIS_MODULE(dpfip_offload);
 
-/* Retry a refused FIP after 1, 2, 4... up to 60 s; poll hardware counters
- * once a second. */
+/* Retry a refused FIP after 1, 2, 4... up to 60 s, and at once when
+ * another FIP's rules leave the hardware (capacity freed).  Poll hardware
+ * counters once a second.  Install at most INSTALL_BATCH FIPs per main
+ * loop pass, so that thousands of FIPs arriving at once ("pending" in
+ * dpfip/show meanwhile) do not stall the main loop. */
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 60000
 #define STATS_INTERVAL_MS 1000
+#define INSTALL_BATCH 256
 
 static const struct dpfip_offload_class *provider
     = &dpfip_offload_rte_flow_class;
 static bool offload_enabled = true;   /* dpfip-offload=auto. */
+
+/* Each FIP with offload state is on at most one of these lists. */
+enum offload_queue {
+    Q_NONE,                         /* Nothing to do (e.g. not a DPDK port). */
+    Q_PENDING,                      /* 'want' to be installed. */
+    Q_RETRYING,                     /* 'want' refused, retry at next_retry. */
+    Q_INSTALLED,                    /* 'specs' in hardware. */
+};
+static struct ovs_list pending = OVS_LIST_INITIALIZER(&pending);
+static struct ovs_list retrying = OVS_LIST_INITIALIZER(&retrying);
+static struct ovs_list installed = OVS_LIST_INITIALIZER(&installed);
 static long long int next_stats;
+static long long int next_retry = LLONG_MAX;  /* Earliest in 'retrying'. */
+static unsigned int n_freed;        /* FIPs that left hardware since run. */
 
 /* Offload state of one FIP. */
 struct dpfip_fip_offload {
+    struct dpfip_fip *fip;
+    struct ovs_list list_node;      /* In the list of 'queue'. */
+    enum offload_queue queue;
+
+    /* In hardware, with the specs they were made from.  A FIP can be
+     * installed and pending at once: its replacement waits its turn. */
+    bool installed;
     struct dpfip_offload_rule *rules[DPFIP_N_DIRECTIONS];
     struct dpfip_offload_rule_spec specs[DPFIP_N_DIRECTIONS];
-    bool installed;                 /* Both rules in hardware. */
-    bool attempted;                 /* 'specs' were tried and refused. */
+
+    /* What the FIP needs in hardware, when pending or retrying. */
+    struct dpfip_offload_rule_spec want[DPFIP_N_DIRECTIONS];
+
     char *reason;                   /* Why in software, or NULL. */
     char *uplink_name;              /* For dpfip/show. */
     long long int next_retry;
@@ -86,9 +114,34 @@ get_offload(struct dpfip_fip *fip)
 {
     if (!fip->offload) {
         fip->offload = xzalloc(sizeof *fip->offload);
+        fip->offload->fip = fip;
         fip->offload->retry_interval = RETRY_MIN_MS;
     }
     return fip->offload;
+}
+
+static void
+set_queue(struct dpfip_fip_offload *o, enum offload_queue queue)
+{
+    static struct ovs_list *const lists[] = {
+        [Q_PENDING] = &pending,
+        [Q_RETRYING] = &retrying,
+        [Q_INSTALLED] = &installed,
+    };
+
+    if (o->queue == queue) {
+        return;
+    }
+    if (o->queue != Q_NONE) {
+        ovs_list_remove(&o->list_node);
+    }
+    o->queue = queue;
+    if (queue != Q_NONE) {
+        ovs_list_push_back(lists[queue], &o->list_node);
+    }
+    if (queue == Q_RETRYING) {
+        next_retry = MIN(next_retry, o->next_retry);
+    }
 }
 
 static void
@@ -98,11 +151,13 @@ set_reason(struct dpfip_fip_offload *o, char *reason)
     o->reason = reason;
 }
 
-/* Adds what hardware counted since the last call to the FIP's counters. */
-static void
+/* Adds what hardware counted since the last call to the FIP's counters.
+ * Returns false if the hardware lost the rules. */
+static bool
 credit_stats(struct dpfip_fip *fip)
 {
     struct dpfip_fip_offload *o = fip->offload;
+    bool ok = true;
 
     for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
         struct dpfip_offload_stats now, *old = &o->credited[i];
@@ -127,41 +182,50 @@ credit_stats(struct dpfip_fip *fip)
             *old = now;
         }
         if (err == ENOENT) {
-            /* The rules are gone from hardware: install them again. */
             VLOG_WARN("%s: hardware rules lost (%s), reinstalling",
                       fip->text, error);
-            o->installed = false;
-            o->next_retry = time_msec();
+            ok = false;
         }
         free(error);
     }
+    return ok;
 }
 
+static void
+remove_rule_set(struct dpfip_fip *fip,
+                struct dpfip_offload_rule *rules[DPFIP_N_DIRECTIONS])
+{
+    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
+        if (rules[i]) {
+            char *error = NULL;
+
+            if (provider->remove(rules[i], &error)) {
+                VLOG_WARN("%s: removing hardware rules: %s", fip->text,
+                          error);
+            }
+            free(error);
+            rules[i] = NULL;
+        }
+    }
+}
+
+/* Takes the FIP's rules out of hardware, crediting their last counts. */
 static void
 remove_rules(struct dpfip_fip *fip)
 {
     struct dpfip_fip_offload *o = fip->offload;
 
-    if (!o) {
+    if (!o || !o->installed) {
         return;
     }
-    if (o->installed) {
-        credit_stats(fip);
-    }
-    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
-        if (o->rules[i]) {
-            char *error = NULL;
-
-            if (provider->remove(o->rules[i], &error)) {
-                VLOG_WARN("%s: removing hardware rules: %s", fip->text,
-                          error);
-            }
-            free(error);
-            o->rules[i] = NULL;
-        }
-        memset(&o->credited[i], 0, sizeof o->credited[i]);
-    }
+    credit_stats(fip);
+    remove_rule_set(fip, o->rules);
+    memset(o->credited, 0, sizeof o->credited);
     o->installed = false;
+    if (o->queue == Q_INSTALLED) {
+        set_queue(o, Q_NONE);
+    }
+    n_freed++;
 }
 
 /* Returns the DPDK port id of 'port' on 'br', or -1 with a reason. */
@@ -209,18 +273,37 @@ build_spec(const struct dpfip_bridge *br, const struct dpfip_fip *fip,
     spec->internal_plen = br->cfg.router_plen[family];
 }
 
-/* Brings the hardware rules of 'fip' on 'br' in line with its state. */
+/* True if 'a' and 'b' differ at most in their MAC addresses: rules for
+ * 'b' still send every packet where 'a' would, with the old addresses, so
+ * they can carry the traffic until the new ones are in. */
+static bool
+only_macs_differ(const struct dpfip_offload_rule_spec *a,
+                 const struct dpfip_offload_rule_spec *b)
+{
+    struct dpfip_offload_rule_spec tmp = *a;
+
+    tmp.vm_mac = b->vm_mac;
+    tmp.router_mac = b->router_mac;
+    tmp.ext_mac = b->ext_mac;
+    tmp.gw_mac = b->gw_mac;
+    tmp.generation = b->generation;
+    return !memcmp(&tmp, b, sizeof tmp);
+}
+
+/* Brings the hardware rules of 'fip' on 'br' in line with its state: takes
+ * them out now if they must go, or queues the FIP for installation. */
 void
 dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
 {
-    struct dpfip_offload_rule_spec specs[DPFIP_N_DIRECTIONS];
+    struct dpfip_offload_rule_spec want[DPFIP_N_DIRECTIONS];
     struct dpfip_fip_offload *o;
     char *reason = NULL;
     int uplink, vm;
 
     if (fip->state != DPFIP_ACTIVE || !br || br->error) {
-        remove_rules(fip);
         if (fip->offload) {
+            remove_rules(fip);
+            set_queue(fip->offload, Q_NONE);
             set_reason(fip->offload, NULL);
         }
         return;
@@ -229,6 +312,7 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
     o = get_offload(fip);
     if (!offload_enabled) {
         remove_rules(fip);
+        set_queue(o, Q_NONE);
         set_reason(o, xstrdup("dpfip-offload=software"));
         return;
     }
@@ -237,6 +321,7 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
     vm = uplink < 0 ? -1 : dpdk_port_id(br, fip->vm_port, "port", &reason);
     if (uplink < 0 || vm < 0) {
         remove_rules(fip);
+        set_queue(o, Q_NONE);
         set_reason(o, reason);
         return;
     }
@@ -244,28 +329,87 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
     o->uplink_name = xstrdup(br->cfg.uplink);
 
     for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
-        build_spec(br, fip, i, uplink, vm, &specs[i]);
+        build_spec(br, fip, i, uplink, vm, &want[i]);
+        want[i].generation = o->installed ? o->specs[i].generation : 0;
     }
-    bool same = !memcmp(specs, o->specs, sizeof specs);
-    if (o->installed && same) {
+    if (o->installed && !memcmp(want, o->specs, sizeof want)) {
+        set_queue(o, Q_INSTALLED);
         return;
     }
-    if (!o->installed && same && o->attempted
-        && time_msec() < o->next_retry) {
+    if ((o->queue == Q_PENDING || o->queue == Q_RETRYING)
+        && !memcmp(want, o->want, sizeof want)) {
         return;
     }
+    if (o->installed && (!only_macs_differ(&want[0], &o->specs[0])
+                         || !only_macs_differ(&want[1], &o->specs[1]))) {
+        /* Addresses or ports changed: the old rules would now rewrite
+         * wrongly, so software carries the FIP until the new ones are
+         * in. */
+        remove_rules(fip);
+    }
+    memcpy(o->want, want, sizeof want);
+    o->retry_interval = RETRY_MIN_MS;
+    set_queue(o, Q_PENDING);
+}
 
-    /* The software rules carry the FIP while hardware rules change. */
-    remove_rules(fip);
-    memcpy(o->specs, specs, sizeof specs);
-    o->attempted = true;
+/* Installs both directions of 'specs' into 'rules', all or nothing. */
+static int
+install_rule_set(struct dpfip_fip *fip,
+                 const struct dpfip_offload_rule_spec *specs,
+                 struct dpfip_offload_rule *rules[DPFIP_N_DIRECTIONS],
+                 char **reason)
+{
+    int error = provider->probe(specs[DPFIP_DNAT].in_port,
+                                specs[DPFIP_DNAT].out_port, reason);
 
-    int error = provider->probe(uplink, vm, &reason);
     for (int i = 0; !error && i < DPFIP_N_DIRECTIONS; i++) {
-        error = provider->install(&specs[i], &o->rules[i], &reason);
+        error = provider->install(&specs[i], &rules[i], reason);
+    }
+    if (error) {
+        remove_rule_set(fip, rules);
+    }
+    return error;
+}
+
+/* Installs the pending FIP 'o'.  A FIP already in hardware gets its new
+ * rules in the other generation first and loses the old ones after
+ * (make-before-break); without room for both, the old ones go first. */
+static void
+install_pending(struct dpfip_fip_offload *o)
+{
+    struct dpfip_offload_rule *rules[DPFIP_N_DIRECTIONS] = { NULL, NULL };
+    struct dpfip_fip *fip = o->fip;
+    char *reason = NULL;
+    int error = EAGAIN;
+
+    if (o->installed) {
+        for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
+            o->want[i].generation = !o->specs[i].generation;
+        }
+        error = install_rule_set(fip, o->want, rules, &reason);
+        if (error) {
+            VLOG_INFO("%s: no room to replace the hardware rules before "
+                      "removing them (%s); replacing in place", fip->text,
+                      reason);
+            free(reason);
+            reason = NULL;
+        } else {
+            credit_stats(fip);
+            remove_rule_set(fip, o->rules);
+            memset(o->credited, 0, sizeof o->credited);
+            VLOG_INFO("%s: hardware rules replaced, make-before-break",
+                      fip->text);
+        }
     }
     if (error) {
         remove_rules(fip);
+        for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
+            o->want[i].generation = 0;
+        }
+        error = install_rule_set(fip, o->want, rules, &reason);
+    }
+
+    if (error) {
         if (!o->reason || strcmp(o->reason, reason)) {
             VLOG_INFO("%s: not offloaded, runs in software: %s", fip->text,
                       reason);
@@ -273,13 +417,19 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
         set_reason(o, reason);
         o->next_retry = time_msec() + o->retry_interval;
         o->retry_interval = MIN(o->retry_interval * 2, RETRY_MAX_MS);
+        set_queue(o, Q_RETRYING);
         return;
     }
 
-    VLOG_INFO("%s: offloaded (%s)", fip->text, provider->name);
+    if (!o->installed) {
+        VLOG_INFO("%s: offloaded (%s)", fip->text, provider->name);
+    }
+    memcpy(o->rules, rules, sizeof rules);
+    memcpy(o->specs, o->want, sizeof o->specs);
     o->installed = true;
     o->retry_interval = RETRY_MIN_MS;
     set_reason(o, NULL);
+    set_queue(o, Q_INSTALLED);
 }
 
 /* Removes the hardware rules of 'fip' and forgets its offload state, for a
@@ -287,35 +437,72 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
 void
 dpfip_offload_remove(struct dpfip_fip *fip)
 {
-    if (fip->offload) {
+    struct dpfip_fip_offload *o = fip->offload;
+
+    if (o) {
         remove_rules(fip);
-        set_reason(fip->offload, NULL);
-        free(fip->offload->uplink_name);
-        free(fip->offload);
+        set_queue(o, Q_NONE);
+        set_reason(o, NULL);
+        free(o->uplink_name);
+        free(o);
         fip->offload = NULL;
     }
+}
+
+/* Moves refused FIPs whose time has come, and as many as left hardware
+ * since the last call (each made room for about one), back to pending. */
+static void
+schedule_retries(long long int now)
+{
+    struct dpfip_fip_offload *o;
+
+    if (now < next_retry && !(n_freed && !ovs_list_is_empty(&retrying))) {
+        n_freed = 0;
+        return;
+    }
+    next_retry = LLONG_MAX;
+    LIST_FOR_EACH_SAFE (o, list_node, &retrying) {
+        if (n_freed) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 10);
+
+            VLOG_INFO_RL(&rl, "%s: retrying offload: hardware capacity "
+                         "freed", o->fip->text);
+            n_freed--;
+            set_queue(o, Q_PENDING);
+        } else if (now >= o->next_retry) {
+            set_queue(o, Q_PENDING);
+        } else {
+            next_retry = MIN(next_retry, o->next_retry);
+        }
+    }
+    n_freed = 0;
 }
 
 void
 dpfip_offload_run(void)
 {
     long long int now = time_msec();
-    struct dpfip_fip *fip;
+    struct dpfip_fip_offload *o;
 
-    HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-        struct dpfip_fip_offload *o = fip->offload;
-
-        if (!o || fip->state != DPFIP_ACTIVE) {
-            continue;
-        }
-        if (o->installed && now >= next_stats) {
-            credit_stats(fip);
-        }
-        if (!o->installed && o->attempted && now >= o->next_retry) {
-            dpfip_offload_update(dpfip_bridge_find(fip->bridge_name), fip);
-        }
+    schedule_retries(now);
+    for (int i = 0; i < INSTALL_BATCH && !ovs_list_is_empty(&pending); i++) {
+        o = CONTAINER_OF(ovs_list_front(&pending), struct dpfip_fip_offload,
+                         list_node);
+        install_pending(o);
     }
+
     if (now >= next_stats) {
+        LIST_FOR_EACH_SAFE (o, list_node, &installed) {
+            if (!credit_stats(o->fip)) {
+                /* The hardware lost the rules: drop the handles, put the
+                 * same specs back. */
+                remove_rule_set(o->fip, o->rules);
+                memset(o->credited, 0, sizeof o->credited);
+                o->installed = false;
+                memcpy(o->want, o->specs, sizeof o->want);
+                set_queue(o, Q_PENDING);
+            }
+        }
         next_stats = now + STATS_INTERVAL_MS;
     }
 }
@@ -323,18 +510,15 @@ dpfip_offload_run(void)
 void
 dpfip_offload_wait(void)
 {
-    const struct dpfip_fip *fip;
-
-    HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-        const struct dpfip_fip_offload *o = fip->offload;
-
-        if (o && fip->state == DPFIP_ACTIVE) {
-            if (o->installed) {
-                poll_timer_wait_until(next_stats);
-            } else if (o->attempted) {
-                poll_timer_wait_until(o->next_retry);
-            }
-        }
+    if (!ovs_list_is_empty(&pending)
+        || (n_freed && !ovs_list_is_empty(&retrying))) {
+        poll_immediate_wake();
+    }
+    if (!ovs_list_is_empty(&retrying)) {
+        poll_timer_wait_until(next_retry);
+    }
+    if (!ovs_list_is_empty(&installed)) {
+        poll_timer_wait_until(next_stats);
     }
 }
 
@@ -342,6 +526,17 @@ bool
 dpfip_offload_is_offloaded(const struct dpfip_fip *fip)
 {
     return fip->offload && fip->offload->installed;
+}
+
+/* Returns "offloaded", "pending" or "software" for an active 'fip'. */
+const char *
+dpfip_offload_where(const struct dpfip_fip *fip)
+{
+    const struct dpfip_fip_offload *o = fip->offload;
+
+    return (o && o->installed ? "offloaded"
+            : o && o->queue == Q_PENDING ? "pending"
+            : "software");
 }
 
 /* Appends where 'fip' runs, e.g. "offloaded (rte_flow, uplink dpdk0)" or
@@ -356,6 +551,8 @@ dpfip_offload_format(const struct dpfip_fip *fip, struct ds *s)
     } else if (o && o->installed) {
         ds_put_format(s, "offloaded (%s, uplink %s)", provider->name,
                       o->uplink_name);
+    } else if (o && o->queue == Q_PENDING) {
+        ds_put_cstr(s, "pending");
     } else if (o && o->reason) {
         ds_put_format(s, "software (%s)", o->reason);
     } else {

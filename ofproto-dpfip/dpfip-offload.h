@@ -43,6 +43,7 @@ void dpfip_offload_run(void);
 void dpfip_offload_wait(void);
 
 bool dpfip_offload_is_offloaded(const struct dpfip_fip *);
+const char *dpfip_offload_where(const struct dpfip_fip *);
 void dpfip_offload_format(const struct dpfip_fip *, struct ds *);
 
 #endif /* dpfip-offload.h */

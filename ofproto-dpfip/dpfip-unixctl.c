@@ -67,8 +67,7 @@ fip_row_init(struct fip_row *row, const struct dpfip_fip *fip)
     row->vm_mac = (fip->vm_mac_error ? xstrdup("-")
                    : xasprintf(ETH_ADDR_FMT, ETH_ADDR_ARGS(fip->vm_mac)));
     row->where = xstrdup(fip->state != DPFIP_ACTIVE ? "-"
-                         : dpfip_offload_is_offloaded(fip) ? "offloaded"
-                         : "software");
+                         : dpfip_offload_where(fip));
 
     struct ds offload = DS_EMPTY_INITIALIZER;
     dpfip_offload_format(fip, &offload);

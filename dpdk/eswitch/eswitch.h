@@ -166,6 +166,7 @@ struct eswitch {
     uint32_t fail_every;
     char state_file[PATH_MAX];
     uint32_t n_rules;
+    uint32_t peak_rules;            /* Most rules ever in the table. */
     uint64_t next_rule_id;
     uint64_t n_creates;             /* Create attempts past validation. */
     uint64_t n_injected;

@@ -390,18 +390,23 @@ esw_rules_insert(struct eswitch *sw, struct rte_flow *r)
     r->id = sw->next_rule_id++;
     r->magic = ESW_RULE_MAGIC;
     r->sw = sw;
-    /* Lower priority value wins; among equals, the older rule. */
-    TAILQ_FOREACH (pos, &src->rules, next) {
-        if (pos->priority > r->priority) {
+    /* Lower priority value wins; among equals, the older rule.  Scan from
+     * the tail: rules mostly arrive in priority order, so insertion stays
+     * O(1) with hundreds of thousands of rules. */
+    TAILQ_FOREACH_REVERSE (pos, &src->rules, esw_rule_list, next) {
+        if (pos->priority <= r->priority) {
             break;
         }
     }
     if (pos) {
-        TAILQ_INSERT_BEFORE(pos, r, next);
+        TAILQ_INSERT_AFTER(&src->rules, pos, r, next);
     } else {
-        TAILQ_INSERT_TAIL(&src->rules, r, next);
+        TAILQ_INSERT_HEAD(&src->rules, r, next);
     }
     sw->n_rules++;
+    if (sw->n_rules > sw->peak_rules) {
+        sw->peak_rules = sw->n_rules;
+    }
     __atomic_fetch_add(&src->n_rules, 1, __ATOMIC_RELEASE);
     eswitch_state_changed(sw);
 }

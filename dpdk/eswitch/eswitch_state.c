@@ -86,10 +86,11 @@ eswitch_state_write__(struct eswitch *sw, uint32_t gen)
         return -errno;
     }
     fprintf(f, "switch name=%s domain=%u capacity=%u fail_every=%u "
-            "rules=%u creates=%"PRIu64" injected_failures=%"PRIu64
-            " table_full=%"PRIu64" destroys=%"PRIu64" gen=%u\n",
+            "rules=%u peak_rules=%u creates=%"PRIu64
+            " injected_failures=%"PRIu64" table_full=%"PRIu64
+            " destroys=%"PRIu64" gen=%u\n",
             sw->name, sw->domain_id, sw->capacity, sw->fail_every,
-            sw->n_rules, sw->n_creates, sw->n_injected, sw->n_full,
+            sw->n_rules, sw->peak_rules, sw->n_creates, sw->n_injected, sw->n_full,
             sw->n_destroys, gen);
     for (i = 0; i < sw->n_ports; i++) {
         eswitch_write_port(f, sw->ports[i]);
