@@ -81,9 +81,30 @@
  *
  * Threads: call from one thread (the main thread).
  *
+ * tc specifics (lib/dpfip-offload-tc.c, the kernel datapath): flower
+ * filters in chain 0 of the ingress of 'in_port' (an ifindex), at
+ * priorities DPFIP_TC_PRIO_MIN..DPFIP_TC_PRIO_MAX, which no one else
+ * uses: OVS's netdev-offload-tc allocates its priorities upwards from 4,
+ * one per flow mask.  tc can express "go to software": a matching rule
+ * with the "pass" action (TC_ACT_OK) ends tc's classification and the
+ * packet continues to the openvswitch vport's rx handler, i.e. the
+ * kernel datapath; so exceptions are pass rules one priority above the
+ * rewrite rule, and nothing is split.  'ttl_guard' is not needed (TTL <=
+ * 1 is passed to software, which drops and counts it).  Fragments are
+ * passed to software too (act_csum cannot fix the L4 checksum of a first
+ * fragment).  Rules per direction: the rewrite rule + 1 (TTL) + 1 (IPv6
+ * DNAT: hop limit 255) + 1 (SNAT with an internal prefix).  'policy'
+ * gives the flower flags (Open_vSwitch other_config:tc-policy).  If OVS's
+ * own tc offload (hw-offload=true) installs a flow for the same packets at
+ * its lower priority numbers first, that flow wins, with the same
+ * rewrite; as for rte_flow, its counters reach the FIP through the xlate
+ * cache.  A kernel without cls_flower (or an action module) refuses the
+ * filter with ENOENT: the reason is "tc flower unavailable".
+ *
  * Using it (ofproto-dpfip/dpfip-offload.c): build both directions of an
  * active FIP from 'struct dpfip_fip' and its 'struct dpfip_bridge' (ports:
- * netdev_dpdk_get_port_id() of the uplink's and the VM port's netdevs);
+ * netdev_dpdk_get_port_id() of the uplink's and the VM port's netdevs
+ * for rte_flow, netdev_get_ifindex() for tc);
  * probe(), then install() per direction, keeping the reason of a failure
  * for dpfip/show; on any change of the spec remove() and install() again;
  * poll stats() about once a second and add the growth of the totals to
@@ -98,6 +119,19 @@
 #include "openvswitch/types.h"
 
 struct ds;
+
+/* Open_vSwitch other_config:tc-policy, for the tc provider. */
+enum dpfip_offload_policy {
+    DPFIP_OFFLOAD_POLICY_NONE,      /* Hardware if possible, else software
+                                     * tc (no flags). */
+    DPFIP_OFFLOAD_POLICY_SKIP_SW,   /* skip_sw: hardware or refused. */
+    DPFIP_OFFLOAD_POLICY_SKIP_HW,   /* skip_hw: software tc only. */
+};
+
+/* tc priorities reserved for dpfip's flower rules on a port's ingress
+ * (chain 0): 4 per generation, 2 generations. */
+#define DPFIP_TC_PRIO_MIN 0xc000
+#define DPFIP_TC_PRIO_MAX 0xc007
 
 /* One direction of one floating IP. */
 struct dpfip_offload_rule_spec {
@@ -122,6 +156,9 @@ struct dpfip_offload_rule_spec {
     int internal_plen;              /* 0..32 for IPv4, 0..128 for IPv6. */
 
     bool ttl_guard;                 /* Drop TTL <= 1 in hardware. */
+
+    /* tc only: flower flags from Open_vSwitch other_config:tc-policy. */
+    enum dpfip_offload_policy policy;
 
     /* 0 or 1.  Rules of different generations never share a priority:
      * the manager installs a changed spec in the other generation before
@@ -175,11 +212,24 @@ struct dpfip_offload_class {
 
     /* Appends a one-line description of 'rule' (rules, ports) to 'ds'. */
     void (*describe)(const struct dpfip_offload_rule *rule, struct ds *ds);
+
+    /* Optional: whether 'rule' is in hardware as of install() or the last
+     * stats() (tc: the in_hw flag of the rewrite rule).  Providers without
+     * it are always in hardware. */
+    bool (*in_hw)(const struct dpfip_offload_rule *rule);
 };
 
 /* DPDK rte_flow transfer rules (lib/dpfip-offload-rte-flow.c).  Without
  * DPDK support, probe() and install() fail with "DPDK support not
  * built". */
 extern const struct dpfip_offload_class dpfip_offload_rte_flow_class;
+
+/* tc flower rules on the ingress of kernel datapath ports
+ * (lib/dpfip-offload-tc.c); port handles are ifindexes. */
+extern const struct dpfip_offload_class dpfip_offload_tc_class;
+
+/* Deletes whatever filters are at dpfip's tc priorities on the ingress of
+ * 'ifindex' (left by an earlier ovs-vswitchd), once per port and process. */
+void dpfip_offload_tc_reconcile(int ifindex);
 
 #endif /* dpfip-offload-provider.h */

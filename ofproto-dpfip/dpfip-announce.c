@@ -151,7 +151,8 @@ should_process_arp(const struct dpfip_xbridge *xb, ofp_port_t in_port,
     WC_MASK_FIELD(wc, nw_dst);
     in6_addr_set_mapped_ipv4(&tpa, flow->nw_dst);
     if (in_port == xb->uplink_port) {
-        if (flow->nw_proto == ARP_OP_REQUEST && is_local_fip(xb, &tpa)) {
+        if (flow->nw_proto == ARP_OP_REQUEST && xb->answers_fips
+            && is_local_fip(xb, &tpa)) {
             return true;
         }
         if (xb->learns_gw[DPFIP_IPV4] && flow->nw_proto == ARP_OP_REPLY) {
@@ -182,7 +183,7 @@ should_process_nd(const struct dpfip_xbridge *xb, ofp_port_t in_port,
     WC_MASK_FIELD(wc, nd_target);
     if (in_port == xb->uplink_port) {
         if (flow->tp_src == htons(ND_NEIGHBOR_SOLICIT)) {
-            return is_local_fip(xb, &flow->nd_target);
+            return xb->answers_fips && is_local_fip(xb, &flow->nd_target);
         }
         return (xb->learns_gw[DPFIP_IPV6]
                 && ipv6_addr_equals(&flow->nd_target, &xb->gw[DPFIP_IPV6]));

@@ -28,22 +28,24 @@
 
 VLOG_DEFINE_THIS_MODULE(dpfip_flows);
 
-/* A rule dpfip wants in (or has put into) table 0. */
+/* A rule dpfip wants in (or has put into) table 0.  The match is kept as
+ * a minimatch: a 'struct match' is 3.4 kB, and there are two rules per
+ * floating IP. */
 struct dpfip_flow {
     struct hmap_node hmap_node;     /* By match and priority. */
-    struct match match;
+    struct minimatch match;
     int priority;
     struct ofpbuf ofpacts;
 };
 
 static struct dpfip_flow *
-flow_find(const struct hmap *flows, const struct match *match, int priority,
-          uint32_t hash)
+flow_find(const struct hmap *flows, const struct minimatch *match,
+          int priority, uint32_t hash)
 {
     struct dpfip_flow *f;
 
     HMAP_FOR_EACH_WITH_HASH (f, hmap_node, hash, flows) {
-        if (f->priority == priority && match_equal(&f->match, match)) {
+        if (f->priority == priority && minimatch_equal(&f->match, match)) {
             return f;
         }
     }
@@ -55,16 +57,17 @@ flow_add(struct hmap *flows, const struct match *match, int priority)
 {
     struct dpfip_flow *f = xmalloc(sizeof *f);
 
-    f->match = *match;
+    minimatch_init(&f->match, match);
     f->priority = priority;
-    ofpbuf_init(&f->ofpacts, 64);
-    hmap_insert(flows, &f->hmap_node, match_hash(match, priority));
+    ofpbuf_init(&f->ofpacts, 32);
+    hmap_insert(flows, &f->hmap_node, minimatch_hash(&f->match, priority));
     return f;
 }
 
 static void
 flow_destroy(struct dpfip_flow *f)
 {
+    minimatch_destroy(&f->match);
     ofpbuf_uninit(&f->ofpacts);
     free(f);
 }
@@ -176,8 +179,11 @@ add_pass_flow(struct hmap *flows, const struct dpfip_bridge *br,
 static void
 delete_flow(struct dpfip_bridge *br, const struct dpfip_flow *f)
 {
+    struct match match;
+
+    minimatch_expand(&f->match, &match);
     ovs_mutex_lock(&ofproto_mutex);
-    ofproto_delete_flow(&br->ofproto->up, &f->match, f->priority);
+    ofproto_delete_flow(&br->ofproto->up, &match, f->priority);
     ovs_mutex_unlock(&ofproto_mutex);
 }
 
@@ -207,7 +213,10 @@ dpfip_flows_sync(struct dpfip_bridge *br)
 
     /* Make before break: add or modify first, then delete. */
     HMAP_FOR_EACH (f, hmap_node, &wanted) {
-        ofproto_add_flow(&br->ofproto->up, &f->match, f->priority,
+        struct match match;
+
+        minimatch_expand(&f->match, &match);
+        ofproto_add_flow(&br->ofproto->up, &match, f->priority,
                          f->ofpacts.data, f->ofpacts.size);
     }
     HMAP_FOR_EACH_POP (f, hmap_node, &br->flows) {

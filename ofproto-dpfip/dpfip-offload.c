@@ -21,6 +21,8 @@
 #include <limits.h>
 #include "dpfip-offload-provider.h"
 #include "dpfip-private.h"
+#include "dpif.h"
+#include "dpif-netdev.h"
 #include "netdev.h"
 #include "netdev-dpdk.h"
 #include "openvswitch/list.h"
@@ -44,9 +46,8 @@ VLOG_DEFINE_THIS_MODULE(dpfip_offload);
 #define STATS_INTERVAL_MS 1000
 #define INSTALL_BATCH 256
 
-static const struct dpfip_offload_class *provider
-    = &dpfip_offload_rte_flow_class;
 static bool offload_enabled = true;   /* dpfip-offload=auto. */
+static enum dpfip_offload_policy tc_policy;  /* tc-policy. */
 
 /* Each FIP with offload state is on at most one of these lists. */
 enum offload_queue {
@@ -62,9 +63,14 @@ static long long int next_stats;
 static long long int next_retry = LLONG_MAX;  /* Earliest in 'retrying'. */
 static unsigned int n_freed;        /* FIPs that left hardware since run. */
 
+/* The current burst of installs, for one log line when it ends. */
+static long long int burst_start;
+static unsigned int burst_installed, burst_refused;
+
 /* Offload state of one FIP. */
 struct dpfip_fip_offload {
     struct dpfip_fip *fip;
+    const struct dpfip_offload_class *provider; /* Of the bridge. */
     struct ovs_list list_node;      /* In the list of 'queue'. */
     enum offload_queue queue;
 
@@ -106,6 +112,21 @@ dpfip_offload_configure(const struct smap *other_config)
     if (enable != offload_enabled) {
         VLOG_INFO("dpfip-offload=%s", enable ? "auto" : "software");
         offload_enabled = enable;
+    }
+
+    /* OVS's own key for its tc offload, honoured by dpfip's tc rules. */
+    const char *policy = smap_get_def(other_config, "tc-policy", "none");
+    enum dpfip_offload_policy new_policy = tc_policy;
+    if (!strcmp(policy, "none")) {
+        new_policy = DPFIP_OFFLOAD_POLICY_NONE;
+    } else if (!strcmp(policy, "skip_sw")) {
+        new_policy = DPFIP_OFFLOAD_POLICY_SKIP_SW;
+    } else if (!strcmp(policy, "skip_hw")) {
+        new_policy = DPFIP_OFFLOAD_POLICY_SKIP_HW;
+    }
+    if (new_policy != tc_policy) {
+        VLOG_INFO("tc rules with tc-policy=%s", policy);
+        tc_policy = new_policy;
     }
 }
 
@@ -169,7 +190,7 @@ credit_stats(struct dpfip_fip *fip)
         if (!o->rules[i]) {
             continue;
         }
-        err = provider->stats(o->rules[i], &now, &error);
+        err = o->provider->stats(o->rules[i], &now, &error);
         if (now.n_packets >= old->n_packets) {
             uint64_t packets = now.n_packets - old->n_packets;
             uint64_t bytes = now.n_bytes - old->n_bytes;
@@ -182,8 +203,13 @@ credit_stats(struct dpfip_fip *fip)
             *old = now;
         }
         if (err == ENOENT) {
-            VLOG_WARN("%s: hardware rules lost (%s), reinstalling",
-                      fip->text, error);
+            /* Not an error for tc: OVS deletes a port's ingress qdisc, with
+             * every filter on it, when it first configures the port's
+             * ingress policing (e.g. a port re-added to the bridge). */
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 10);
+
+            VLOG_INFO_RL(&rl, "%s: %s rules lost (%s), reinstalling",
+                         fip->text, o->provider->name, error);
             ok = false;
         }
         free(error);
@@ -199,7 +225,7 @@ remove_rule_set(struct dpfip_fip *fip,
         if (rules[i]) {
             char *error = NULL;
 
-            if (provider->remove(rules[i], &error)) {
+            if (fip->offload->provider->remove(rules[i], &error)) {
                 VLOG_WARN("%s: removing hardware rules: %s", fip->text,
                           error);
             }
@@ -228,15 +254,36 @@ remove_rules(struct dpfip_fip *fip)
     n_freed++;
 }
 
-/* Returns the DPDK port id of 'port' on 'br', or -1 with a reason. */
+/* The provider for the FIPs of 'br': rte_flow on the userspace datapath
+ * (dpif-netdev, also netdev-dummy's), tc on the kernel one. */
+static const struct dpfip_offload_class *
+bridge_provider(const struct dpfip_bridge *br)
+{
+    return (dpif_is_netdev(br->ofproto->backer->dpif)
+            ? &dpfip_offload_rte_flow_class : &dpfip_offload_tc_class);
+}
+
+/* Returns the handle of 'port' on 'br' for 'provider' (rte_flow: the DPDK
+ * port id; tc: the ifindex), or -1 with a reason. */
 static int
-dpdk_port_id(const struct dpfip_bridge *br, ofp_port_t port, const char *what,
-             char **reason)
+port_handle(const struct dpfip_bridge *br,
+            const struct dpfip_offload_class *provider, ofp_port_t port,
+            const char *what, char **reason)
 {
     struct ofport *ofport = ofproto_get_port(&br->ofproto->up, port);
     int id = -1;
 
-    if (ofport) {
+    if (!ofport) {
+        *reason = xasprintf("%s has no port", what);
+    } else if (provider == &dpfip_offload_tc_class) {
+        id = netdev_get_ifindex(ofport->netdev);
+        if (id <= 0) {
+            *reason = xasprintf("%s %s has no ifindex (%s)", what,
+                                netdev_get_name(ofport->netdev),
+                                ovs_strerror(id ? -id : EINVAL));
+            id = -1;
+        }
+    } else {
 #ifdef DPDK_NETDEV
         id = netdev_dpdk_get_port_id(ofport->netdev);
 #endif
@@ -244,8 +291,6 @@ dpdk_port_id(const struct dpfip_bridge *br, ofp_port_t port, const char *what,
             *reason = xasprintf("%s %s is not a DPDK port", what,
                                 netdev_get_name(ofport->netdev));
         }
-    } else {
-        *reason = xasprintf("%s has no port", what);
     }
     return id;
 }
@@ -271,6 +316,7 @@ build_spec(const struct dpfip_bridge *br, const struct dpfip_fip *fip,
     spec->has_internal = br->cfg.has_router[family];
     spec->internal = br->cfg.router[family];
     spec->internal_plen = br->cfg.router_plen[family];
+    spec->policy = tc_policy;
 }
 
 /* True if 'a' and 'b' differ at most in their MAC addresses: rules for
@@ -317,8 +363,16 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
         return;
     }
 
-    uplink = dpdk_port_id(br, br->uplink_port, "uplink", &reason);
-    vm = uplink < 0 ? -1 : dpdk_port_id(br, fip->vm_port, "port", &reason);
+    const struct dpfip_offload_class *provider = bridge_provider(br);
+    if (o->provider && o->provider != provider) {
+        remove_rules(fip);
+        set_queue(o, Q_NONE);
+    }
+    o->provider = provider;
+
+    uplink = port_handle(br, provider, br->uplink_port, "uplink", &reason);
+    vm = (uplink < 0 ? -1
+          : port_handle(br, provider, fip->vm_port, "port", &reason));
     if (uplink < 0 || vm < 0) {
         remove_rules(fip);
         set_queue(o, Q_NONE);
@@ -359,6 +413,7 @@ install_rule_set(struct dpfip_fip *fip,
                  struct dpfip_offload_rule *rules[DPFIP_N_DIRECTIONS],
                  char **reason)
 {
+    const struct dpfip_offload_class *provider = fip->offload->provider;
     int error = provider->probe(specs[DPFIP_DNAT].in_port,
                                 specs[DPFIP_DNAT].out_port, reason);
 
@@ -422,7 +477,7 @@ install_pending(struct dpfip_fip_offload *o)
     }
 
     if (!o->installed) {
-        VLOG_INFO("%s: offloaded (%s)", fip->text, provider->name);
+        VLOG_INFO("%s: offloaded (%s)", fip->text, o->provider->name);
     }
     memcpy(o->rules, rules, sizeof rules);
     memcpy(o->specs, o->want, sizeof o->specs);
@@ -478,17 +533,68 @@ schedule_retries(long long int now)
     n_freed = 0;
 }
 
+/* Once a second, for the ports of dpfip's kernel datapath bridges that this
+ * process has not seen yet: removes the tc rules that an earlier
+ * ovs-vswitchd left there (e.g. for a FIP removed while it was down).
+ * install() does the same for its input port before adding rules. */
+static void
+reconcile_tc_ports(void)
+{
+    const struct dpfip_bridge *br;
+
+    /* Also with dpfip-offload=software: stale rules would still rewrite. */
+    HMAP_FOR_EACH (br, hmap_node, &dpfip_bridges) {
+        struct ofport *ofport;
+
+        if (!br->ofproto || bridge_provider(br) != &dpfip_offload_tc_class) {
+            continue;
+        }
+        HMAP_FOR_EACH (ofport, hmap_node, &br->ofproto->up.ports) {
+            int ifindex = netdev_get_ifindex(ofport->netdev);
+
+            if (ifindex > 0) {
+                dpfip_offload_tc_reconcile(ifindex);
+            }
+        }
+    }
+}
+
 void
 dpfip_offload_run(void)
 {
     long long int now = time_msec();
     struct dpfip_fip_offload *o;
 
+    if (now >= next_stats) {
+        reconcile_tc_ports();
+    }
     schedule_retries(now);
-    for (int i = 0; i < INSTALL_BATCH && !ovs_list_is_empty(&pending); i++) {
-        o = CONTAINER_OF(ovs_list_front(&pending), struct dpfip_fip_offload,
-                         list_node);
-        install_pending(o);
+    if (!ovs_list_is_empty(&pending)) {
+        if (!burst_start) {
+            burst_start = now;
+        }
+        for (int i = 0; i < INSTALL_BATCH && !ovs_list_is_empty(&pending);
+             i++) {
+            o = CONTAINER_OF(ovs_list_front(&pending),
+                             struct dpfip_fip_offload, list_node);
+            install_pending(o);
+            if (o->queue == Q_INSTALLED) {
+                burst_installed++;
+            } else {
+                burst_refused++;
+            }
+        }
+        if (ovs_list_is_empty(&pending)
+            && burst_installed + burst_refused > INSTALL_BATCH) {
+            /* A long queue (e.g. after a restart) has drained. */
+            VLOG_INFO("offload queue drained: %u FIPs installed, %u refused, "
+                      "in %lld ms", burst_installed, burst_refused,
+                      time_msec() - burst_start);
+        }
+    }
+    if (ovs_list_is_empty(&pending)) {
+        burst_start = 0;
+        burst_installed = burst_refused = 0;
     }
 
     if (now >= next_stats) {
@@ -517,9 +623,16 @@ dpfip_offload_wait(void)
     if (!ovs_list_is_empty(&retrying)) {
         poll_timer_wait_until(next_retry);
     }
-    if (!ovs_list_is_empty(&installed)) {
+    if (!ovs_list_is_empty(&installed) || !hmap_is_empty(&dpfip_bridges)) {
         poll_timer_wait_until(next_stats);
     }
+}
+
+/* True if some FIP may have rules in hardware. */
+bool
+dpfip_offload_has_rules(void)
+{
+    return !ovs_list_is_empty(&installed) || !ovs_list_is_empty(&pending);
 }
 
 bool
@@ -539,8 +652,9 @@ dpfip_offload_where(const struct dpfip_fip *fip)
             : "software");
 }
 
-/* Appends where 'fip' runs, e.g. "offloaded (rte_flow, uplink dpdk0)" or
- * "software (uplink p1 is not a DPDK port)". */
+/* Appends where 'fip' runs, e.g. "offloaded (rte_flow, uplink dpdk0)",
+ * "offloaded (tc, not_in_hw)" or "software (uplink p1 is not a DPDK
+ * port)". */
 void
 dpfip_offload_format(const struct dpfip_fip *fip, struct ds *s)
 {
@@ -548,8 +662,16 @@ dpfip_offload_format(const struct dpfip_fip *fip, struct ds *s)
 
     if (fip->state != DPFIP_ACTIVE) {
         ds_put_cstr(s, "-");
+    } else if (o && o->installed && o->provider->in_hw) {
+        bool in_hw = true;
+
+        for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
+            in_hw = in_hw && o->rules[i] && o->provider->in_hw(o->rules[i]);
+        }
+        ds_put_format(s, "offloaded (%s, %s)", o->provider->name,
+                      in_hw ? "in_hw" : "not_in_hw");
     } else if (o && o->installed) {
-        ds_put_format(s, "offloaded (%s, uplink %s)", provider->name,
+        ds_put_format(s, "offloaded (%s, uplink %s)", o->provider->name,
                       o->uplink_name);
     } else if (o && o->queue == Q_PENDING) {
         ds_put_cstr(s, "pending");

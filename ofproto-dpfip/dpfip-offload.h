@@ -24,9 +24,12 @@
  *
  * A FIP is offloaded when Open_vSwitch other_config:dpfip-offload is "auto"
  * (the default) and its bridge's uplink and the VM's port are ports of one
- * eSwitch.  Its software rules stay in place, so that whatever misses in
- * hardware (or is in flight while rules change) is still translated the
- * same way.  Hardware counters are added to the FIP's counters. */
+ * eSwitch (userspace datapath: rte_flow) or, on the kernel datapath, ports
+ * with an ifindex (tc flower on their ingress, with the flags of
+ * other_config:tc-policy).  Its software rules stay in place, so that
+ * whatever misses in hardware (or is in flight while rules change) is
+ * still translated the same way.  Hardware (and tc) counters are added to
+ * the FIP's counters. */
 
 #include <stdbool.h>
 #include "openvswitch/types.h"
@@ -43,6 +46,7 @@ void dpfip_offload_run(void);
 void dpfip_offload_wait(void);
 
 bool dpfip_offload_is_offloaded(const struct dpfip_fip *);
+bool dpfip_offload_has_rules(void);
 const char *dpfip_offload_where(const struct dpfip_fip *);
 void dpfip_offload_format(const struct dpfip_fip *, struct ds *);
 

@@ -30,6 +30,7 @@
 #include <netinet/in.h>
 #include "cmap.h"
 #include "dpfip-config.h"
+#include "heap.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/ofp-actions.h"
 #include "ovs-atomic.h"
@@ -82,6 +83,7 @@ struct dpfip_xbridge {
     struct in6_addr router[DPFIP_N_FAMILIES];
     bool learns_gw[DPFIP_N_FAMILIES];   /* Gateway MAC learned, not set. */
     struct in6_addr gw[DPFIP_N_FAMILIES];
+    bool answers_fips;              /* ARP/ND for FIPs (dpfip-announce). */
 };
 
 /* Resolution of the gateway's MAC for one address family. */
@@ -107,6 +109,8 @@ struct dpfip_bridge {
     struct dpfip_gateway gw[DPFIP_N_FAMILIES];
 
     struct dpfip_xbridge *xbridge;  /* Published snapshot, or NULL. */
+    struct dpfip_routes *routes;    /* dpfip-route.c, or NULL. */
+    bool used_arp;                  /* ARP/ND announcing at last refresh. */
     struct hmap flows;              /* Installed 'struct dpfip_flow's. */
     bool seen;                      /* Mark for dpfip_configure(). */
 };
@@ -137,7 +141,10 @@ struct dpfip_fip {
     struct dpfip_xfip *xfip;        /* Published snapshot, or NULL. */
     struct dpfip_fip_offload *offload;  /* dpfip-offload.c, or NULL. */
 
-    /* Announcement (GARP / unsolicited NA) after activation. */
+    /* Announcement (GARP / unsolicited NA) after activation.  While
+     * 'n_announce_left' is nonzero the FIP is in dpfip.c's heap of
+     * announcements, earliest 'next_announce' first. */
+    struct heap_node announce_node;
     unsigned int n_announce_left;
     long long int next_announce;
     int announce_interval;          /* Msec, doubles after each. */
@@ -154,7 +161,7 @@ struct dpfip_bridge *dpfip_bridge_find(const char *name);
 struct dpfip_bridge *dpfip_bridge_find_by_ofproto(const struct ofproto_dpif *);
 
 /* dpfip-xlate.c: RCU snapshots for translation. */
-void dpfip_xlate_publish_bridge(struct dpfip_bridge *);
+bool dpfip_xlate_publish_bridge(struct dpfip_bridge *);
 void dpfip_xlate_unpublish_bridge(struct dpfip_bridge *);
 bool dpfip_xlate_publish_fip(struct dpfip_fip *, const struct dpfip_bridge *);
 bool dpfip_xlate_unpublish_fip(struct dpfip_fip *);

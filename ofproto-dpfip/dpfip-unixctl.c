@@ -18,6 +18,7 @@
 
 #include "dpfip-flows.h"
 #include "dpfip-offload.h"
+#include "dpfip-route.h"
 #include "dpfip-private.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
@@ -206,6 +207,7 @@ show_bridge_text(struct ds *s, const struct dpfip_bridge *br)
                           ETH_ADDR_ARGS(br->cfg.router_mac));
         }
     }
+    dpfip_routes_format(br, s);
     ds_put_format(s, "  flows: %"PRIuSIZE"\n", dpfip_flows_count(br));
 
     size_t n_rows;
@@ -276,6 +278,7 @@ show_bridge_json(const struct dpfip_bridge *br)
     json_object_put(jbr, "external_mac", json_mac(br->ext_mac));
     json_object_put(jbr, "router_mac", json_mac(br->cfg.router_mac));
     json_object_put(jbr, "flows", json_integer_create(dpfip_flows_count(br)));
+    json_object_put(jbr, "announce", dpfip_routes_to_json(br));
     for (int i = 0; i < DPFIP_N_FAMILIES; i++) {
         if (br->cfg.has_gw[i]) {
             struct json *jgw = json_object_create();

@@ -19,6 +19,7 @@
 
 #include "coverage.h"
 #include "dpfip-private.h"
+#include "dpfip-route.h"
 #include "dpif.h"
 #include "flow.h"
 #include "hash.h"
@@ -211,7 +212,9 @@ dpfip_xlate_unpublish_fip(struct dpfip_fip *fip)
     return true;
 }
 
-void
+/* Publishes 'br' for translation.  Returns true if that changed what
+ * translation sees. */
+bool
 dpfip_xlate_publish_bridge(struct dpfip_bridge *br)
 {
     struct dpfip_xbridge *xb = xzalloc(sizeof *xb);
@@ -226,12 +229,13 @@ dpfip_xlate_publish_bridge(struct dpfip_bridge *br)
         xb->learns_gw[i] = br->cfg.has_gw[i] && !br->cfg.has_gw_mac;
         xb->gw[i] = br->cfg.gw[i];
     }
+    xb->answers_fips = dpfip_routes_use_arp(br);
 
     if (br->xbridge && !memcmp((char *) br->xbridge + sizeof xb->cmap_node,
                                (char *) xb + sizeof xb->cmap_node,
                                sizeof *xb - sizeof xb->cmap_node)) {
         free(xb);
-        return;
+        return false;
     }
     if (br->xbridge) {
         cmap_replace(&xbridges, &br->xbridge->cmap_node, &xb->cmap_node,
@@ -241,6 +245,7 @@ dpfip_xlate_publish_bridge(struct dpfip_bridge *br)
         cmap_insert(&xbridges, &xb->cmap_node, hash_pointer(xb->ofproto, 0));
     }
     br->xbridge = xb;
+    return true;
 }
 
 void

@@ -20,6 +20,7 @@
 #include "dpfip-announce.h"
 #include "dpfip-flows.h"
 #include "dpfip-offload.h"
+#include "dpfip-route.h"
 #include "dpfip-private.h"
 #include "hash.h"
 #include "netdev.h"
@@ -41,7 +42,9 @@ struct hmap dpfip_fips = HMAP_INITIALIZER(&dpfip_fips);
 
 static bool enabled;            /* Open_vSwitch other_config:dpfip-enable. */
 static bool need_refresh;       /* States must be recomputed. */
-static size_t n_announcing;     /* FIPs with announcements left. */
+/* FIPs with announcements left, by -next_announce: heap_max() is the
+ * next one due. */
+static struct heap announcing;
 
 /* Gateway MAC resolution: probe at 1, 2, 4... up to 30 s until answered,
  * then every 30 s to follow a changed MAC. */
@@ -92,6 +95,7 @@ dpfip_init(void)
     static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
 
     if (ovsthread_once_start(&once)) {
+        heap_init(&announcing);
         dpfip_unixctl_register();
         ofp_dpfip_set_is_known(is_known_fip);
         ovsthread_once_done(&once);
@@ -203,6 +207,7 @@ bridge_reconfigure(struct dpfip_bridge *br, const struct ovsrec_bridge *cfg)
         }
     }
     bridge_set_error(br, error);
+    dpfip_routes_configure(br, &cfg->other_config);
 }
 
 static struct dpfip_bridge *
@@ -213,6 +218,7 @@ bridge_create(const char *name, struct ofproto_dpif *ofproto)
     br->name = xstrdup(name);
     br->ofproto = ofproto;
     br->uplink_port = OFPP_NONE;
+    br->used_arp = true;
     for (int i = 0; i < DPFIP_N_FAMILIES; i++) {
         gateway_reset(&br->gw[i]);
     }
@@ -232,6 +238,7 @@ bridge_destroy(struct dpfip_bridge *br, bool ofproto_alive)
     }
     dpfip_flows_forget(br);
     hmap_destroy(&br->flows);
+    dpfip_routes_destroy(br);
     dpfip_xlate_unpublish_bridge(br);
     dpfip_announce_purge(br->ofproto);
     hmap_remove(&dpfip_bridges, &br->hmap_node);
@@ -291,7 +298,7 @@ fip_destroy(struct dpfip_fip *fip)
 {
     dpfip_offload_remove(fip);
     if (fip->n_announce_left) {
-        n_announcing--;
+        heap_remove(&announcing, &fip->announce_node);
     }
     dpfip_xlate_unpublish_fip(fip);
     hmap_remove(&dpfip_fips, &fip->hmap_node);
@@ -483,12 +490,16 @@ dpfip_port_destroyed(struct ofproto *ofproto_, ofp_port_t ofp_port)
     struct dpfip_bridge *br = dpfip_bridge_find_by_ofproto(ofproto);
     struct dpfip_fip *fip;
 
-    if (!br) {
+    /* This runs for each port of a bridge being torn down: skip the walk
+     * when no FIP is in (or on its way to) hardware. */
+    if (!br || !dpfip_offload_has_rules()) {
         return;
     }
     HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-        if (!strcmp(fip->bridge_name, br->name)
-            && (fip->vm_port == ofp_port || br->uplink_port == ofp_port)) {
+        if (fip->offload && fip->state == DPFIP_ACTIVE
+            && strcmp(dpfip_offload_where(fip), "software")
+            && (fip->vm_port == ofp_port || br->uplink_port == ofp_port)
+            && !strcmp(fip->bridge_name, br->name)) {
             dpfip_offload_remove(fip);
         }
     }
@@ -624,19 +635,50 @@ fip_set_state(struct dpfip_fip *fip, enum dpfip_state state, char *reason)
     }
     if (state == DPFIP_ACTIVE && fip->state != DPFIP_ACTIVE && br) {
         /* Just arrived (VM start, migration in): announce at once. */
-        if (!fip->n_announce_left && br->cfg.announce_count) {
-            n_announcing++;
-        }
-        fip->n_announce_left = br->cfg.announce_count;
         fip->next_announce = time_msec();
         fip->announce_interval = ANNOUNCE_FIRST_INTERVAL_MS;
+        if (fip->n_announce_left) {
+            heap_remove(&announcing, &fip->announce_node);
+        }
+        fip->n_announce_left = (dpfip_routes_use_arp(br)
+                                ? br->cfg.announce_count : 0);
+        if (fip->n_announce_left) {
+            heap_insert(&announcing, &fip->announce_node,
+                        -(uint64_t) fip->next_announce);
+        }
     } else if (state != DPFIP_ACTIVE && fip->n_announce_left) {
         fip->n_announce_left = 0;
-        n_announcing--;
+        heap_remove(&announcing, &fip->announce_node);
     }
     fip->state = state;
     free(fip->reason);
     fip->reason = reason;
+}
+
+/* When a bridge starts announcing by ARP/ND (dpfip-announce changed, or
+ * route export failed and ARP/ND takes over), announces its active FIPs,
+ * as if they had just arrived. */
+static void
+bridge_check_arp(struct dpfip_bridge *br)
+{
+    bool use_arp = dpfip_routes_use_arp(br);
+
+    if (use_arp && !br->used_arp) {
+        struct dpfip_fip *fip;
+
+        HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
+            if (fip->state == DPFIP_ACTIVE && !fip->n_announce_left
+                && br->cfg.announce_count
+                && !strcmp(fip->bridge_name, br->name)) {
+                fip->n_announce_left = br->cfg.announce_count;
+                fip->next_announce = time_msec();
+                fip->announce_interval = ANNOUNCE_FIRST_INTERVAL_MS;
+                heap_insert(&announcing, &fip->announce_node,
+                            -(uint64_t) fip->next_announce);
+            }
+        }
+    }
+    br->used_arp = use_arp;
 }
 
 /* Recomputes every FIP's state from the configuration and what is known of
@@ -674,10 +716,12 @@ refresh(void)
     HMAP_FOR_EACH (br, hmap_node, &dpfip_bridges) {
         bool changed = false;
 
+        dpfip_routes_sync(br);
+        bridge_check_arp(br);
         if (br->error) {
             dpfip_xlate_unpublish_bridge(br);
         } else {
-            dpfip_xlate_publish_bridge(br);
+            changed = dpfip_xlate_publish_bridge(br);
         }
         HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
             if (fip->state == DPFIP_ACTIVE
@@ -790,25 +834,34 @@ run_gateways(struct dpfip_bridge *br, long long int now)
     }
 }
 
+/* At most this many announcements per main loop pass: 100k FIPs arriving
+ * at once must not stall the main loop for seconds (nor flood the
+ * provider network in one burst). */
+#define ANNOUNCE_BATCH 1000
+
 static void
 run_announcements(long long int now)
 {
-    struct dpfip_fip *fip;
+    for (int i = 0; i < ANNOUNCE_BATCH && !heap_is_empty(&announcing); i++) {
+        struct dpfip_fip *fip = CONTAINER_OF(heap_max(&announcing),
+                                             struct dpfip_fip, announce_node);
+        const struct dpfip_bridge *br;
 
-    HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-        if (fip->n_announce_left && now >= fip->next_announce) {
-            const struct dpfip_bridge *br = dpfip_bridge_find(
-                fip->bridge_name);
-
-            if (br && !br->error) {
-                dpfip_announce_fip(br, fip);
-                fip->n_announced++;
-            }
-            fip->next_announce = now + fip->announce_interval;
-            fip->announce_interval *= 2;
-            if (!--fip->n_announce_left) {
-                n_announcing--;
-            }
+        if (now < fip->next_announce) {
+            break;
+        }
+        br = dpfip_bridge_find(fip->bridge_name);
+        if (br && !br->error) {
+            dpfip_announce_fip(br, fip);
+            fip->n_announced++;
+        }
+        fip->next_announce = now + fip->announce_interval;
+        fip->announce_interval *= 2;
+        if (--fip->n_announce_left) {
+            heap_change(&announcing, &fip->announce_node,
+                        -(uint64_t) fip->next_announce);
+        } else {
+            heap_remove(&announcing, &fip->announce_node);
         }
     }
 }
@@ -833,9 +886,7 @@ dpfip_run(void)
             run_gateways(br, now);
         }
     }
-    if (n_announcing) {
-        run_announcements(now);
-    }
+    run_announcements(now);
     dpfip_offload_run();
 }
 
@@ -843,7 +894,6 @@ void
 dpfip_wait(void)
 {
     const struct dpfip_bridge *br;
-    const struct dpfip_fip *fip;
 
     if (!enabled) {
         return;
@@ -862,11 +912,11 @@ dpfip_wait(void)
             }
         }
     }
-    if (n_announcing) {
-        HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-            if (fip->n_announce_left) {
-                poll_timer_wait_until(fip->next_announce);
-            }
-        }
+    if (!heap_is_empty(&announcing)) {
+        const struct dpfip_fip *fip = CONTAINER_OF(heap_max(&announcing),
+                                                   struct dpfip_fip,
+                                                   announce_node);
+
+        poll_timer_wait_until(fip->next_announce);
     }
 }

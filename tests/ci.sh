@@ -4,7 +4,9 @@
 #   1. dpfip's autotests (tests/dpfip.at, netdev-dummy),
 #   2. dpfip's traffic tests (tests/system-dpfip.at, userspace datapath)
 #      and offload tests (tests/system-dpfip-dpdk.at, DPDK and the eSwitch
-#      model PMD of dpdk/),
+#      model PMD of dpdk/), and the kernel datapath + tc flower tests
+#      (tests/system-dpfip-kernel.at, in the qemu kernel lab; skipped
+#      where qemu cannot run),
 #   3. OVS's whole unit testsuite with the patches applied (the failures
 #      that stock OVS shows on this platform too are listed, not counted:
 #      tests/ovs-known-failures.txt).
@@ -32,6 +34,7 @@ status=0
 make check TESTSUITEFLAGS="-j$jobs" || status=1
 make check-system TESTSUITEFLAGS="-j1" || status=1
 make check-dpdk || status=1
+make check-kernel || status=1
 if [ -z "${DPFIP_SKIP_OVS_SUITE:-}" ]; then
     make check-ovs TESTSUITEFLAGS="-j$jobs" || status=1
 fi

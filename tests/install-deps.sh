@@ -28,3 +28,20 @@ if [ -n "$missing" ]; then
 else
     echo "install-deps: all packages present"
 fi
+
+# FRR for the BGP tests (tests/system-dpfip-route.at runs its own zebra and
+# bgpd).  The package must not start the system's FRR service: keep
+# invoke-rc.d from starting anything while it installs.
+if ! dpkg-query -W -f '${Status}' frr 2>/dev/null | grep -q 'install ok installed'; then
+    echo "install-deps: installing: frr (services not started)"
+    created_policy=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        created_policy=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends frr \
+        || status=$?
+    [ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d
+    [ -z "${status:-}" ] || exit "$status"
+fi

@@ -29,6 +29,7 @@ out=$(mktemp -d /tmp/dpfip-3c-bench.XXXXXX)
 results=$here/results.txt
 started_topology=false
 pids=
+VMS="1 2 3"                    # the VMs run_iperf drives
 
 cleanup() {
     set +e
@@ -106,7 +107,7 @@ run_iperf() {
         # Both directions through each FIP before measuring.
         "$topo" check || { echo "check failed in $mode mode" >&2; exit 1; }
     fi
-    for n in 1 2 3; do
+    for n in $VMS; do
         acct ip netns exec ${P}vm$n timeout $((T + 20)) iperf3 -s -1 -p 5201 \
             >/dev/null 2>&1 &
         pids="$pids $!"
@@ -115,7 +116,7 @@ run_iperf() {
     h0=$(host_busy)
     a0=$(acct_usage)
     for c in 1 2 3; do o0[$c]=$(ovs_cpu $c); done
-    for n in 1 2 3; do
+    for n in $VMS; do
         acct ip netns exec ${P}upstream timeout $((T + 15)) iperf3 -c 203.0.113.1$n \
             -P 2 -R -t $T ${W:+-w $W} -J > $out/$sc-$mode-vm$n.json &
     done
@@ -125,7 +126,7 @@ run_iperf() {
     a1=$(acct_usage)
     for c in 1 2 3; do o1[$c]=$(ovs_cpu $c); done
     bytes=0
-    for n in 1 2 3; do
+    for n in $VMS; do
         read -r gbps b retr < <(python3 - $out/$sc-$mode-vm$n.json <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -164,12 +165,22 @@ run_iperf shared distributed
 "$topo" cpulimit $CAP 2>/dev/null
 run_iperf capped$CAP centralized
 run_iperf capped$CAP distributed
+# One VM alone on its chassis (the others idle): what one chassis moves,
+# the "one local VM" of the seed (47 Gbps there).
+VMS=1 run_iperf capped${CAP}alone distributed
 "$topo" cpulimit off 2>/dev/null
 say "shared ratio distributed/centralized total" \
     $(calc "$total_shared_distributed / $total_shared_centralized")
 eval "cd=\$total_capped${CAP}_distributed cc=\$total_capped${CAP}_centralized"
 say "capped$CAP ratio distributed/centralized total" \
     $(calc "$cd / $cc")
+eval "alone=\$total_capped${CAP}alone_distributed"
+say "capped$CAP ratio distributed total/(3 x one VM alone)" \
+    $(calc "$cd / (3 * $alone)")
+say "target distributed/centralized >= 1.5" \
+    $(awk -v r=$(calc "$cd / $cc") 'BEGIN { print (r >= 1.5 ? "met" : "NOT met") }')
+say "target distributed >= 0.9 x 3 x one VM alone" \
+    $(awk -v r=$(calc "$cd / (3 * $alone)") 'BEGIN { print (r >= 0.9 ? "met" : "NOT met") }')
 
 # run_migration MODE: vm2 chassis2 -> chassis3 under a 10 ms ping from
 # upstream, tcpdump of ARP for its FIP on the provider network.
@@ -190,6 +201,19 @@ run_migration() {
     t_migrate=$(date +%s.%N)
     "$topo" migrate vm2 3
     t_plugged=$(date +%s.%N)
+    if [ $mode = bgp ]; then
+        # BGP convergence: until upstream's route points at chassis3.
+        local i t_route
+        for i in $(seq 200); do
+            ip -n ${P}upstream route show 203.0.113.12 | grep -q 'via 192.0.2.13 ' && break
+            sleep 0.02
+        done
+        t_route=$(date +%s.%N)
+        say "$p migration upstream route via chassis3 after ms" \
+            $(calc "($t_route - $t_migrate) * 1000" 0)
+    fi
+    [ $mode = bgp ] && say "$p migration upstream route after" \
+        "$(ip -n ${P}upstream route show 203.0.113.12 | tr -s ' ')"
     wait $ping_pid || true
     sleep 1
     kill $tcpdump_pid 2>/dev/null || true
@@ -221,6 +245,10 @@ run_migration() {
 
 run_migration centralized
 run_migration distributed
+if [ -x /usr/lib/frr/bgpd ]; then
+    run_migration bgp
+    "$topo" mode distributed 2>/dev/null
+fi
 
 {
     echo "=== $(date -u +%Y-%m-%dT%H:%M:%SZ) $(lscpu | sed -n 's/^Model name: *//p'), nproc $(nproc), kernel $(uname -r)"

@@ -29,6 +29,9 @@
 #   topology.sh up                  build everything (mode: distributed)
 #   topology.sh mode centralized    all FIPs NATed on chassis1 (OpenFlow)
 #   topology.sh mode distributed    dpfip on every chassis
+#   topology.sh mode bgp            dpfip on every chassis, announcing
+#                                   its FIPs over BGP (FRR in each chassis
+#                                   and in upstream) instead of by ARP
 #   topology.sh check               upstream pings each FIP; each VM
 #                                   connects to upstream from its FIP
 #   topology.sh status              mode, flows, dpfip/show per chassis
@@ -286,6 +289,9 @@ cmd_cpulimit() {
 cmd_down() {
     local n ns
     cmd_cpulimit off 2>/dev/null || true
+    for ns in chassis1 chassis2 chassis3 upstream; do
+        stop_frr $ns 2>/dev/null || true
+    done
     for n in 1 2 3; do
         if [ -e $RUN/chassis$n/ovs-vswitchd.pid ]; then
             appctl $n -t ovs-vswitchd exit >/dev/null 2>&1 || true
@@ -335,8 +341,83 @@ centralized_flows() {
     ofctl 1 add-flows br-int $RUN/centralized.flows
 }
 
+# FRR (zebra + bgpd) in namespace $1 with the configuration on stdin; files
+# in $RUN/frr-$1.  Stops a running one first.
+start_frr() {
+    local ns=$1 d=$RUN/frr-$1 f
+    stop_frr $ns
+    mkdir -p $d
+    cat > $d/frr.conf
+    chown -R frr:frr $d
+    for f in zebra bgpd; do
+        nsx $ns /usr/lib/frr/$f -d -N 3c$ns -f $d/frr.conf -i $d/$f.pid \
+            -z $d/zserv.api --vty_socket $d --log file:$d/$f.log 2>/dev/null
+    done
+}
+stop_frr() {
+    local d=$RUN/frr-$1 f
+    for f in bgpd zebra; do
+        [ -e $d/$f.pid ] && kill $(cat $d/$f.pid) 2>/dev/null
+        rm -f $d/$f.pid
+    done
+    return 0
+}
+
+# BGP: each chassis speaks from 192.0.2.1N on its uplink veth (the uplink's
+# MAC is dpfip's external MAC, so traffic routed to that address is
+# translated by dpfip), exports its active FIPs into table 42 (dpfip-
+# announce=bgp) and redistributes that table; upstream peers with all
+# three and installs each FIP's /32 via the chassis that announces it.
+bgp_up() {
+    local n
+    [ -x /usr/lib/frr/bgpd ] \
+        || die "FRR missing (../../tests/install-deps.sh installs it)"
+    for n in 1 2 3; do
+        nsx chassis$n ip addr replace 192.0.2.1$n/24 dev uplink
+        start_frr chassis$n <<FRR_EOF
+frr defaults traditional
+hostname chassis$n
+ip import-table 42
+router bgp 6500$n
+ bgp router-id 192.0.2.1$n
+ no bgp ebgp-requires-policy
+ neighbor $GW_IP remote-as 65000
+ neighbor $GW_IP timers 3 9
+ neighbor $GW_IP timers connect 2
+ neighbor $GW_IP advertisement-interval 0
+ address-family ipv4 unicast
+  redistribute table 42
+ exit-address-family
+FRR_EOF
+    done
+    start_frr upstream <<FRR_EOF
+frr defaults traditional
+hostname upstream
+router bgp 65000
+ bgp router-id $GW_IP
+ no bgp ebgp-requires-policy
+$(for n in 1 2 3; do
+    printf ' neighbor 192.0.2.1%d remote-as 6500%d\n' $n $n
+    printf ' neighbor 192.0.2.1%d timers 3 9\n' $n
+    printf ' neighbor 192.0.2.1%d timers connect 2\n' $n
+    printf ' neighbor 192.0.2.1%d advertisement-interval 0\n' $n
+done)
+FRR_EOF
+}
+bgp_down() {
+    local n
+    for n in 1 2 3; do
+        stop_frr chassis$n
+        nsx chassis$n ip addr del 192.0.2.1$n/24 dev uplink 2>/dev/null || true
+    done
+    stop_frr upstream
+}
+
 cmd_mode() {
     local mode=$1 n
+    case $mode in
+        centralized|distributed) bgp_down ;;
+    esac
     case $mode in
         centralized)
             for n in 1 2 3; do
@@ -351,18 +432,32 @@ cmd_mode() {
                     $(garp_hex $(fip $n) $(uplink_mac 1))
             done
             ;;
-        distributed)
+        distributed|bgp)
             ofctl 1 del-flows br-int cookie=0xc1/-1
+            local announce=arp
+            if [ $mode = bgp ]; then
+                announce=bgp
+                bgp_up
+            fi
             for n in 1 2 3; do
-                vsctl $n set Open_vSwitch . other_config:dpfip-enable=true
+                vsctl $n set bridge br-int other_config:dpfip-announce=$announce \
+                    other_config:dpfip-route-table=42 \
+                    -- set Open_vSwitch . other_config:dpfip-enable=true
             done
             # Every FIP active (it is then announced from its chassis).
             for n in 1 2 3; do
                 wait_for 100 sh -c "'$0' ovs $(vm_location $n) ovs-appctl dpfip/show | grep -q '$(fip $n) .* active '" \
                     || log "warning: $(fip $n) not active yet"
             done
+            if [ $mode = bgp ]; then
+                # Upstream has each FIP's /32 via its chassis.
+                for n in 1 2 3; do
+                    wait_for 300 sh -c "ip -n ${P}upstream route show $(fip $n) | grep -q 'via 192.0.2.1$(vm_location $n) .*proto bgp'" \
+                        || log "warning: upstream has no BGP route for $(fip $n) yet"
+                done
+            fi
             ;;
-        *) die "mode centralized|distributed" ;;
+        *) die "mode centralized|distributed|bgp" ;;
     esac
     echo $mode > $RUN/mode
     log "mode: $mode"

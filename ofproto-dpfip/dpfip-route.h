@@ -1,0 +1,57 @@
+/*
+ * Copyright (c) 2026 The dpfip authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef DPFIP_ROUTE_H
+#define DPFIP_ROUTE_H 1
+
+/* Route export: each active FIP of a bridge becomes a host route (IPv4 /32,
+ * IPv6 /128) in the kernel routing table or VRF that Bridge
+ * other_config:dpfip-route-table names, so that a routing daemon (FRR's
+ * bgpd, "redistribute table N" or "redistribute kernel" in the VRF)
+ * announces it from this chassis.  dpfip speaks no BGP itself.
+ *
+ * The routes are blackhole routes with protocol DPFIP_RTPROT: they carry
+ * an announcement, not a forwarding decision (FIP traffic never reaches
+ * the host's IP stack: the datapath takes it at the uplink).  A table is
+ * dpfip's alone: one that holds routes of another protocol is refused.
+ * Routes are reconciled whenever a table is (re)chosen, e.g. at start, so
+ * that none is left stale after a crash.
+ *
+ * Bridge other_config:dpfip-announce (arp, bgp or both; default arp)
+ * chooses how a FIP is announced: "arp" answers ARP/ND for it on the
+ * uplink and sends gratuitous ARPs / unsolicited NAs, "bgp" exports its
+ * route and stays silent on the uplink, "both" does both.  When route
+ * export cannot work (bad key, unknown VRF, table in use, netlink error)
+ * the bridge falls back to "arp" and dpfip/show says why. */
+
+#include <stdbool.h>
+
+struct dpfip_bridge;
+struct ds;
+struct json;
+struct smap;
+
+/* rtnetlink protocol of dpfip's routes ("ip route ... proto 249"). */
+#define DPFIP_RTPROT 249
+
+void dpfip_routes_configure(struct dpfip_bridge *, const struct smap *);
+void dpfip_routes_sync(struct dpfip_bridge *);
+void dpfip_routes_destroy(struct dpfip_bridge *);
+bool dpfip_routes_use_arp(const struct dpfip_bridge *);
+void dpfip_routes_format(const struct dpfip_bridge *, struct ds *);
+struct json *dpfip_routes_to_json(const struct dpfip_bridge *);
+
+#endif /* dpfip-route.h */

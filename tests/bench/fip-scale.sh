@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# fip-scale.sh: dpfip's control plane at scale.  For each N, a fresh
+# ovsdb-server + ovs-vswitchd; N floating IPs are written into OVSDB and the
+# script measures how long until all N are active (software) or all N are in
+# the eSwitch model (offload), the resident memory per FIP, and how long
+# dpfip/show takes at that scale.  See README.md ("Control plane").
+#
+# Usage: tests/bench/fip-scale.sh [software|offload] [N...]
+#        (default: software 1000 10000 100000; offload 1000 10000)
+#
+# Environment (all optional):
+#   OVS_BUILD_DIR     OVS build tree (default _build/ovs of this checkout)
+#   ESWITCH_PMD       the net_eswitch model (offload; default: built from
+#                     dpdk/ into _build/eswitch, copied to /run/dpfip-eswitch
+#                     as EAL requires)
+#   BENCH_PORTS       VM ports the FIPs are spread over (software: 1000;
+#                     offload: ignored, one representor per 1000 FIPs, as
+#                     ovs-vsctl refuses an argument over 128 kB)
+#   BENCH_RESULTS     file the figures are appended to (tests/bench/results.txt)
+#   BENCH_TIMEOUT     limit for one N, s (600)
+#   BENCH_KEEP_RUNDIR 1: keep the run dirs (logs, db) for debugging (0)
+#   BENCH_HOLD        keep each ovs-vswitchd this many seconds after measuring,
+#                     for profiling (the log says how to reach it)
+#
+# Figures go to stdout as "name: value" lines, progress to stderr.
+# Exit status: 0 ok, 1 failure.
+set -u
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+MODE=software
+case "${1:-}" in software|offload) MODE=$1; shift ;; esac
+if [ $# -gt 0 ]; then SIZES="$*"
+elif [ "$MODE" = software ]; then SIZES="1000 10000 100000"
+else SIZES="1000 10000"; fi
+PORTS=${BENCH_PORTS:-1000}       # offload: one representor per 1000 FIPs
+RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results.txt}
+TIMEOUT=${BENCH_TIMEOUT:-600}
+TOP=$(cd "$BENCH_DIR/../.." && pwd)
+B=${OVS_BUILD_DIR:-$TOP/_build/ovs}
+
+log() { printf '%s fip-scale: %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+case "$SIZES$PORTS$TIMEOUT" in *[!0-9\ ]*) die "N, BENCH_PORTS and BENCH_TIMEOUT must be integers" ;; esac
+[ "$(id -u)" = 0 ] || die "must run as root"
+for f in vswitchd/ovs-vswitchd ovsdb/ovsdb-server ovsdb/ovsdb-tool \
+         utilities/ovs-vsctl utilities/ovs-appctl; do
+    [ -x "$B/$f" ] || die "$B/$f missing (set OVS_BUILD_DIR to a built OVS tree)"
+done
+SCHEMA=$B/vswitchd/vswitch.ovsschema
+[ -f "$SCHEMA" ] || SCHEMA=$(sed -n 's/^abs_top_srcdir = //p' "$B/Makefile")/vswitchd/vswitch.ovsschema
+export PATH="$B/utilities:$B/ovsdb:$B/vswitchd:$PATH"
+T="timeout $TIMEOUT"
+
+if [ "$MODE" = offload ]; then
+    ovs-vswitchd --version | grep -q DPDK || die "ovs-vswitchd is not built with DPDK"
+    if [ -z "${ESWITCH_PMD:-}" ]; then
+        make -s -C "$TOP/dpdk" BUILD="$TOP/_build/eswitch" >&2 \
+            || die "building the eSwitch model failed"
+        install -d -m 755 /run/dpfip-eswitch
+        install -m 644 "$TOP/_build/eswitch/librte_net_eswitch.so" /run/dpfip-eswitch/
+        ESWITCH_PMD=/run/dpfip-eswitch/librte_net_eswitch.so
+    fi
+    [ -f "$ESWITCH_PMD" ] || die "$ESWITCH_PMD missing"
+    # The model keeps its rules in hugepage memory: 10k FIPs are 250k
+    # rules, about 1 GB of it.
+    HP_ORIG=$(cat /proc/sys/vm/nr_hugepages)
+    [ "$HP_ORIG" -ge 2048 ] || echo 2048 > /proc/sys/vm/nr_hugepages
+    mount | grep -q 'type hugetlbfs' || { mkdir -p /dev/hugepages; mount -t hugetlbfs none /dev/hugepages; }
+fi
+
+RUN=""
+stop_ovs() {
+    [ -n "$RUN" ] && [ -d "$RUN" ] || return 0
+    local p pid
+    for p in ovs-vswitchd ovsdb-server; do
+        pid=$(cat "$RUN/$p.pid" 2>/dev/null) || continue
+        timeout 20 ovs-appctl -t "$RUN/$p.$pid.ctl" exit $([ $p = ovs-vswitchd ] && echo --cleanup) >/dev/null 2>&1
+        for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+        kill -KILL "$pid" 2>/dev/null
+    done
+    if [ "${BENCH_KEEP_RUNDIR:-0}" = 1 ]; then log "kept $RUN"; else rm -rf "$RUN"; fi
+    RUN=""
+}
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    stop_ovs
+    [ -n "${HP_ORIG:-}" ] && [ "$HP_ORIG" -lt 2048 ] && echo "$HP_ORIG" > /proc/sys/vm/nr_hugepages
+    ip link del fsb-up0 2>/dev/null
+    for l in $(ip -o link show 2>/dev/null | grep -o 'fsb-rep[0-9]*@' | tr -d @); do
+        ip link del "$l" 2>/dev/null
+    done
+    exit $rc
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 1' INT TERM
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$(cat "$RUN/ovs-vswitchd.pid")/status"; }
+now_ms() { date +%s%3N; }
+
+# FIP number I (0-based), into $pair: 100.64.0.0/10 -> 10.0.0.0/8.
+fip_pair() {
+    local i=$1
+    printf -v pair '100.%d.%d.%d=10.%d.%d.%d' $((64 + i / 65536)) \
+        $((i / 256 % 256)) $((i % 256)) $((1 + i / 65536)) \
+        $((i / 256 % 256)) $((i % 256))
+}
+
+# Fills WRITE_ARGS with one ovs-vsctl transaction that gives port p the
+# FIPs p, p + PORTS, p + 2 * PORTS...
+build_write_args() {
+    local n=$1 p i fips pair
+    WRITE_ARGS=()
+    for ((p = 0; p < PORTS; p++)); do
+        fips=""
+        for ((i = p; i < n; i += PORTS)); do fip_pair $i; fips="$fips,$pair"; done
+        [ -n "$fips" ] && WRITE_ARGS+=(-- set Interface "vm$p" "other_config:dpfip-fips=${fips#,}")
+    done
+}
+
+run_one() {
+    local n=$1 p t0 t1 rss0 rss1 active show_ms showj_ms
+    [ "$MODE" = offload ] && PORTS=$(( (n + 999) / 1000 ))
+    RUN=$(mktemp -d /tmp/fip-scale.XXXXXX)
+    export OVS_RUNDIR=$RUN OVS_LOGDIR=$RUN OVS_DBDIR=$RUN OVS_SYSCONFDIR=$RUN
+    ovsdb-tool create "$RUN/conf.db" "$SCHEMA" || return 1
+    ovsdb-server "$RUN/conf.db" --remote="punix:$RUN/db.sock" --detach --no-chdir \
+        --pidfile --log-file -vconsole:off 2>>"$RUN/daemons.stderr" || return 1
+    export DB_SOCK=$RUN/db.sock
+    ovs-vsctl --no-wait init
+    if [ "$MODE" = offload ]; then
+        ovs-vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+            other_config:dpdk-extra="--no-pci -d $ESWITCH_PMD --file-prefix=fsb$$" \
+            other_config:dpdk-socket-mem=3072 other_config:dpfip-enable=true
+        ovs-vswitchd --detach --no-chdir --pidfile --log-file -vconsole:off 2>>"$RUN/daemons.stderr" || return 1
+    else
+        ovs-vsctl --no-wait set Open_vSwitch . other_config:dpfip-enable=true
+        ovs-vswitchd --enable-dummy=override --disable-system --detach --no-chdir \
+            --pidfile --log-file -vconsole:off 2>>"$RUN/daemons.stderr" || return 1
+    fi
+    CTL=$RUN/ovs-vswitchd.$(cat "$RUN/ovs-vswitchd.pid").ctl
+
+    local br_args=(-- add-br br0 -- set Bridge br0
+                   other_config:dpfip-uplink=up0
+                   other_config:dpfip-gateway=100.127.255.254
+                   other_config:dpfip-gateway-mac=02:00:00:00:fe:01
+                   other_config:dpfip-external-mac=02:00:00:00:fe:10
+                   other_config:dpfip-router=10.0.0.1/24
+                   other_config:dpfip-router-mac=02:00:00:00:01:01)
+    if [ "$MODE" = offload ]; then
+        ip link del fsb-up0 2>/dev/null
+        ip link add fsb-up0 type veth peer name fsb-up0p || return 1
+        ip link set fsb-up0 up; ip link set fsb-up0p up
+        # The model's table holds every rule: 25 per FIP with the /24.
+        local ports=(-- add-port br0 up0 -- set Interface up0 type=dpdk
+                     "options:dpdk-devargs=net_eswitch_up0,iface=fsb-up0,switch=fsb,role=uplink,capacity=$((n * 25 + 1000))")
+        for ((p = 0; p < PORTS; p++)); do
+            ip link del fsb-rep$p 2>/dev/null
+            ip link add fsb-rep$p type veth peer name fsb-rep${p}p || return 1
+            ip link set fsb-rep$p up; ip link set fsb-rep${p}p up
+            ports+=(-- add-port br0 "vm$p" -- set Interface "vm$p" type=dpdk
+                    "options:dpdk-devargs=net_eswitch_rep$p,iface=fsb-rep$p,switch=fsb,representor=vf$p"
+                    "external_ids:attached-mac=02:00:00:00:$(printf '%02x' $p):05")
+        done
+        ovs-vsctl --timeout=120 "${br_args[@]}" datapath_type=netdev "${ports[@]}" || return 1
+    else
+        local ports=(-- add-port br0 up0 -- set Interface up0 type=dummy)
+        for ((p = 0; p < PORTS; p++)); do
+            ports+=(-- add-port br0 "vm$p" -- set Interface "vm$p" type=dummy
+                    "external_ids:attached-mac=02:00:00:$(printf '%02x:%02x' $((p / 256)) $((p % 256))):05")
+        done
+        ovs-vsctl --timeout=120 "${br_args[@]}" datapath_type=dummy "${ports[@]}" || return 1
+    fi
+    rss0=$(rss_kb)
+
+    build_write_args "$n"
+    log "N=$n ($MODE): writing $n FIPs over $PORTS port(s), one transaction"
+    # One ovs-vsctl, which waits until ovs-vswitchd has applied it.  A
+    # larger stack limit raises ARG_MAX for the 100k-FIP command line.
+    t0=$(now_ms)
+    (ulimit -s 262144 && exec ovs-vsctl --timeout=$TIMEOUT "${WRITE_ARGS[@]}") \
+        || { log "writing the FIPs failed"; return 1; }
+    t1=$(now_ms)
+    if [ "$MODE" = offload ]; then
+        # Hardware installs are queued (at most 256 FIPs per main loop
+        # pass): wait for the queue to drain, which ovs-vswitchd logs.
+        local deadline=$(( $(date +%s) + TIMEOUT ))
+        until grep -q 'offload queue drained' "$RUN/ovs-vswitchd.log"; do
+            [ "$(date +%s)" -lt "$deadline" ] || { log "offload queue did not drain"; return 1; }
+            sleep 0.2
+        done
+        t1=$(date -d "$(sed -n 's/^\([0-9-]*T[0-9:.]*Z\)|.*offload queue drained.*/\1/p' \
+                        "$RUN/ovs-vswitchd.log" | tail -1)" +%s%3N)
+    fi
+    rss1=$(rss_kb)
+
+    local where=active field=state
+    [ "$MODE" = offload ] && { where=offloaded; field=where; }
+    # dpfip/show right away, while ovs-vswitchd still sends the FIPs'
+    # announcements (3 per FIP over 3 s) ...
+    local s0 busy_ms; s0=$(now_ms)
+    ovs-appctl -t "$CTL" --timeout=120 dpfip/show > "$RUN/show.txt" || return 1
+    busy_ms=$(( $(now_ms) - s0 ))
+    # ... and once they are all out: the steady state an operator meets.
+    local deadline=$(( $(date +%s) + 120 )) counts
+    while :; do
+        ovs-appctl -t "$CTL" --timeout=120 dpfip/show --json > "$RUN/show.json" || return 1
+        counts=$(python3 -c '
+import json, sys
+show = json.load(open(sys.argv[1]))
+fips = [f for b in show["bridges"] for f in b["fips"]]
+print(sum(1 for f in fips if f[sys.argv[2]] == sys.argv[3]),
+      sum(1 for f in fips if f["announcements"] < 3))' "$RUN/show.json" "$field" "$where")
+        active=${counts% *}
+        [ "${counts#* }" = 0 ] && break
+        [ "$(date +%s)" -lt "$deadline" ] || { log "announcements still running after 120 s"; return 1; }
+        sleep 1
+    done
+    [ "$active" = "$n" ] || { log "only $active of $n FIPs are $where"; return 1; }
+    s0=$(now_ms)
+    ovs-appctl -t "$CTL" --timeout=120 dpfip/show > "$RUN/show.txt" || return 1
+    show_ms=$(( $(now_ms) - s0 ))
+    s0=$(now_ms)
+    ovs-appctl -t "$CTL" --timeout=120 dpfip/show --json > "$RUN/show.json" || return 1
+    showj_ms=$(( $(now_ms) - s0 ))
+
+    local secs=$(( t1 - t0 ))
+    echo "fips_${where}_seconds.$n: $(awk -v ms=$secs 'BEGIN { printf "%.2f", ms / 1000 }')"
+    echo "rss_per_fip_bytes.$n: $(( (rss1 - rss0) * 1024 / n ))"
+    echo "show_seconds.$n: $(awk -v ms=$show_ms 'BEGIN { printf "%.2f", ms / 1000 }')"
+    echo "show_json_seconds.$n: $(awk -v ms=$showj_ms 'BEGIN { printf "%.2f", ms / 1000 }')"
+    echo "show_while_announcing_seconds.$n: $(awk -v ms=$busy_ms 'BEGIN { printf "%.2f", ms / 1000 }')"
+    if [ "$MODE" = offload ]; then
+        echo "rules_per_second.$n: $(( n * 25 * 1000 / (secs > 0 ? secs : 1) ))"
+        echo "fips_per_second.$n: $(( n * 1000 / (secs > 0 ? secs : 1) ))"
+    fi
+    log "N=$n: $active $where after $secs ms; RSS $rss0 -> $rss1 kB; dpfip/show $show_ms ms, --json $showj_ms ms"
+    if [ -n "${BENCH_HOLD:-}" ]; then
+        log "holding for $BENCH_HOLD s: ovs-appctl -t $CTL ..."
+        sleep "$BENCH_HOLD"
+    fi
+}
+
+if [ "$MODE" = offload ]; then
+    METHOD="offload; DPDK + net_eswitch model (rte_flow transfer rules, 25 per FIP with a /24 internal prefix); N FIPs over one representor per 1000; time from the first ovs-vsctl to the 'offload queue drained' log line of ovs-vswitchd; RSS of ovs-vswitchd (the model's rules live in hugepages, not counted)"
+else
+    METHOD="software; netdev-dummy datapath; N FIPs over $PORTS VM ports, written in one ovs-vsctl transaction; time until ovs-vswitchd applied it (all N active, checked with dpfip/show --json); RSS growth of ovs-vswitchd"
+fi
+OUT=$(
+    echo "machine: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); nproc $(nproc); kernel $(uname -r); $(ovs-vswitchd --version | head -1)"
+    echo "method: $METHOD"
+    for n in $SIZES; do
+        run_one "$n" > "/tmp/fip-scale.$$.out" || echo "error.$MODE.$n: failed"
+        stop_ovs
+        sed "s/^/$MODE./" "/tmp/fip-scale.$$.out"
+        rm -f "/tmp/fip-scale.$$.out"
+    done
+)
+echo "$OUT"
+stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+echo "$OUT" | sed "s/^/$stamp fip-scale /" >> "$RESULTS"
+grep -q '^error\.' <<<"$OUT" && exit 1
+exit 0
