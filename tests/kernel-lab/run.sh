@@ -118,6 +118,9 @@ auto_ro() {
 }
 auto_ro "$CWD"
 auto_ro "$(cd "$HERE/../.." && pwd -P)"
+# Called through a tree of links (OVS_BUILD/dpfip/ links to each file of
+# the checkout): the files themselves are in the real checkout.
+auto_ro "$(cd "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../.." && pwd -P)"
 sort_by_len() { printf '%s\n' "$@" | awk 'NF { print length($0) " " $0 }' | sort -n -u | cut -d' ' -f2-; }
 
 {
