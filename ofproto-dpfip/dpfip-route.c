@@ -17,9 +17,13 @@
 #include <config.h>
 #include "dpfip-route.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "dpfip-private.h"
+#include "openvswitch/poll-loop.h"
+#include "timeval.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
 #include "openvswitch/vlog.h"
@@ -54,6 +58,14 @@ struct dpfip_routes {
     struct sset exported;           /* "ADDRESS/LEN" in 'table'. */
     char *error;                    /* Why routes are not exported. */
 };
+
+/* Whether a routing daemon runs in this network namespace: with none,
+ * exported routes reach nobody, so "bgp" bridges announce by ARP/ND too.
+ * Looked for every DAEMON_CHECK_MS while some bridge exports routes. */
+#define DAEMON_CHECK_MS 5000
+static const char *const routing_daemons[] = { "zebra", "bird", "gobgpd" };
+static bool daemon_running = true;
+static long long int next_daemon_check;
 
 static const char *
 mode_to_string(enum announce_mode mode)
@@ -481,13 +493,121 @@ dpfip_routes_destroy(struct dpfip_bridge *br)
 
 /* True if the bridge answers ARP/ND for its FIPs and announces them on the
  * uplink: in "arp" and "both" modes, and as the fallback when routes
- * cannot be exported. */
+ * cannot be exported or no routing daemon runs to announce them. */
 bool
 dpfip_routes_use_arp(const struct dpfip_bridge *br)
 {
     const struct dpfip_routes *r = br->routes;
 
-    return !r || (r->mode & ANNOUNCE_ARP) || r->error || !r->table;
+    return (!r || (r->mode & ANNOUNCE_ARP) || r->error || !r->table
+            || !daemon_running);
+}
+
+#ifdef __linux__
+#define PROC_DIR "/proc"
+#define SELF_NETNS "/proc/self/ns/net"
+
+/* Looks in /proc for a process of 'routing_daemons' in this network
+ * namespace. */
+static bool
+find_routing_daemon(void)
+{
+    struct stat self;
+    struct dirent *de;
+    bool found = false;
+    DIR *dir;
+
+    if (stat(SELF_NETNS, &self)) {
+        return true;            /* Cannot tell: assume one runs. */
+    }
+    dir = opendir(PROC_DIR);
+    if (!dir) {
+        return true;            /* Cannot tell: assume one runs. */
+    }
+    while (!found && (de = readdir(dir))) {
+        char path[300], comm[32];
+        struct stat ns;
+        FILE *f;
+
+        if (de->d_name[0] < '1' || de->d_name[0] > '9') {
+            continue;
+        }
+        snprintf(path, sizeof path, "/proc/%s/comm", de->d_name);
+        f = fopen(path, "r");
+        if (!f) {
+            continue;
+        }
+        if (fgets(comm, sizeof comm, f)) {
+            comm[strcspn(comm, "\n")] = '\0';
+            for (size_t i = 0; i < ARRAY_SIZE(routing_daemons); i++) {
+                if (!strcmp(comm, routing_daemons[i])) {
+                    snprintf(path, sizeof path, "/proc/%s/ns/net",
+                             de->d_name);
+                    found = (!stat(path, &ns) && ns.st_ino == self.st_ino
+                             && ns.st_dev == self.st_dev);
+                    break;
+                }
+            }
+        }
+        fclose(f);
+    }
+    closedir(dir);
+    return found;
+}
+#else
+static bool
+find_routing_daemon(void)
+{
+    return true;
+}
+#endif
+
+static bool
+some_bridge_exports(void)
+{
+    const struct dpfip_bridge *br;
+
+    HMAP_FOR_EACH (br, hmap_node, &dpfip_bridges) {
+        if (br->routes && (br->routes->mode & ANNOUNCE_BGP)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Looks for a routing daemon now and then.  Returns true if its presence
+ * changed, so that bridges must be refreshed (ARP/ND fallback on or off). */
+bool
+dpfip_routes_run(void)
+{
+    long long int now = time_msec();
+    bool running;
+
+    if (now < next_daemon_check || !some_bridge_exports()) {
+        return false;
+    }
+    next_daemon_check = now + DAEMON_CHECK_MS;
+    running = find_routing_daemon();
+    if (running == daemon_running) {
+        return false;
+    }
+    if (running) {
+        VLOG_INFO("a routing daemon runs: exported FIP routes are announced");
+    } else {
+        VLOG_WARN("no routing daemon (zebra, bird, gobgpd) runs in this "
+                  "network namespace: FIPs of dpfip-announce=bgp bridges "
+                  "are announced by ARP/ND too");
+    }
+    daemon_running = running;
+    return true;
+}
+
+void
+dpfip_routes_wait(void)
+{
+    if (some_bridge_exports()) {
+        poll_timer_wait_until(next_daemon_check);
+    }
 }
 
 void
@@ -503,6 +623,10 @@ dpfip_routes_format(const struct dpfip_bridge *br, struct ds *s)
         ds_put_format(s, " (routes not exported, announcing by ARP/ND: %s)",
                       r->error);
     } else if (r->table) {
+        if (!daemon_running) {
+            ds_put_cstr(s, " (no routing daemon runs here: announcing by "
+                        "ARP/ND too)");
+        }
         size_t n = sset_count(&r->exported);
 
         ds_put_format(s, ", table %"PRIu32"%s%s%s: %"PRIuSIZE" route%s",
@@ -529,5 +653,6 @@ dpfip_routes_to_json(const struct dpfip_bridge *br)
     json_object_put(j, "route_error",
                     r && r->error ? json_string_create(r->error)
                                   : json_null_create());
+    json_object_put(j, "routing_daemon", json_boolean_create(daemon_running));
     return j;
 }

@@ -35,7 +35,10 @@
  * uplink and sends gratuitous ARPs / unsolicited NAs, "bgp" exports its
  * route and stays silent on the uplink, "both" does both.  When route
  * export cannot work (bad key, unknown VRF, table in use, netlink error)
- * the bridge falls back to "arp" and dpfip/show says why. */
+ * the bridge falls back to "arp" and dpfip/show says why; likewise, as
+ * long as no routing daemon (zebra, bird, gobgpd) runs in ovs-vswitchd's
+ * network namespace (checked every 5 s), "bgp" bridges also announce by
+ * ARP/ND, so that their FIPs stay reachable. */
 
 #include <stdbool.h>
 
@@ -50,6 +53,8 @@ struct smap;
 void dpfip_routes_configure(struct dpfip_bridge *, const struct smap *);
 void dpfip_routes_sync(struct dpfip_bridge *);
 void dpfip_routes_destroy(struct dpfip_bridge *);
+bool dpfip_routes_run(void);
+void dpfip_routes_wait(void);
 bool dpfip_routes_use_arp(const struct dpfip_bridge *);
 void dpfip_routes_format(const struct dpfip_bridge *, struct ds *);
 struct json *dpfip_routes_to_json(const struct dpfip_bridge *);

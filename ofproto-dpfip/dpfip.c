@@ -887,6 +887,9 @@ dpfip_run(void)
         }
     }
     run_announcements(now);
+    if (dpfip_routes_run()) {
+        need_refresh = true;
+    }
     dpfip_offload_run();
 }
 
@@ -900,6 +903,7 @@ dpfip_wait(void)
     }
     dpfip_announce_wait();
     dpfip_offload_wait();
+    dpfip_routes_wait();
     if (need_refresh) {
         poll_immediate_wake();
     }
