@@ -90,8 +90,8 @@ eswitch_state_write__(struct eswitch *sw, uint32_t gen)
             " injected_failures=%"PRIu64" table_full=%"PRIu64
             " destroys=%"PRIu64" gen=%u\n",
             sw->name, sw->domain_id, sw->capacity, sw->fail_every,
-            sw->n_rules, sw->peak_rules, sw->n_creates, sw->n_injected, sw->n_full,
-            sw->n_destroys, gen);
+            sw->n_rules, sw->peak_rules, sw->n_creates, sw->n_injected,
+            sw->n_full, sw->n_destroys, gen);
     for (i = 0; i < sw->n_ports; i++) {
         eswitch_write_port(f, sw->ports[i]);
     }
