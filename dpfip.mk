@@ -12,12 +12,10 @@ lib_libopenvswitch_la_SOURCES += \
 ofproto_libofproto_la_SOURCES += \
 	dpfip/ofproto-dpfip/dpfip.c \
 	dpfip/ofproto-dpfip/dpfip.h \
-	dpfip/ofproto-dpfip/dpfip-announce.c \
-	dpfip/ofproto-dpfip/dpfip-announce.h \
 	dpfip/ofproto-dpfip/dpfip-config.c \
 	dpfip/ofproto-dpfip/dpfip-config.h \
-	dpfip/ofproto-dpfip/dpfip-flows.c \
-	dpfip/ofproto-dpfip/dpfip-flows.h \
+	dpfip/ofproto-dpfip/dpfip-neigh.c \
+	dpfip/ofproto-dpfip/dpfip-neigh.h \
 	dpfip/ofproto-dpfip/dpfip-offload.c \
 	dpfip/ofproto-dpfip/dpfip-offload.h \
 	dpfip/ofproto-dpfip/dpfip-private.h \
@@ -26,11 +24,62 @@ ofproto_libofproto_la_SOURCES += \
 	dpfip/ofproto-dpfip/dpfip-unixctl.c \
 	dpfip/ofproto-dpfip/dpfip-xlate.c
 
-TESTSUITE_AT += dpfip/tests/dpfip.at
-SYSTEM_USERSPACE_TESTSUITE_AT += dpfip/tests/system-dpfip.at
-SYSTEM_USERSPACE_TESTSUITE_AT += dpfip/tests/system-dpfip-route.at
-SYSTEM_DPDK_TESTSUITE_AT += dpfip/tests/system-dpfip-dpdk.at
+# The key parsing is pure: its unit test links it on its own.
+tests_ovstest_SOURCES += \
+	dpfip/tests/test-dpfip-config.c \
+	dpfip/ofproto-dpfip/dpfip-config.c
+
 MAN_FRAGMENTS += dpfip/ofproto-dpfip/dpfip-unixctl.man
+
+# dpfip's own autotest suites, next to OVS's (whose testsuite files stay
+# as they are): unit tests on netdev-dummy, traffic tests on the userspace
+# datapath, offload tests with DPDK.
+DPFIP_TESTSUITE = $(srcdir)/tests/dpfip-testsuite
+DPFIP_TESTSUITE_AT = \
+	dpfip/tests/dpfip-testsuite.at \
+	dpfip/tests/dpfip.at
+DPFIP_SYSTEM_TESTSUITE = $(srcdir)/tests/system-dpfip-userspace-testsuite
+DPFIP_SYSTEM_TESTSUITE_AT = \
+	dpfip/tests/system-dpfip-userspace-testsuite.at \
+	dpfip/tests/system-dpfip.at \
+	dpfip/tests/system-dpfip-route.at \
+	tests/system-common-macros.at \
+	tests/system-userspace-macros.at
+DPFIP_DPDK_TESTSUITE = $(srcdir)/tests/system-dpfip-dpdk-testsuite
+DPFIP_DPDK_TESTSUITE_AT = \
+	dpfip/tests/system-dpfip-dpdk-testsuite.at \
+	dpfip/tests/system-dpfip-dpdk.at \
+	tests/system-common-macros.at \
+	tests/system-dpdk-macros.at
+EXTRA_DIST += $(DPFIP_TESTSUITE_AT) $(DPFIP_SYSTEM_TESTSUITE_AT) \
+	$(DPFIP_DPDK_TESTSUITE_AT)
+
+$(DPFIP_TESTSUITE): package.m4 $(DPFIP_TESTSUITE_AT) $(COMMON_MACROS_AT)
+	$(AM_V_GEN)$(AUTOTEST) -I '$(srcdir)' -o $@.tmp \
+	    $(srcdir)/dpfip/tests/dpfip-testsuite.at
+	$(AM_V_at)mv $@.tmp $@
+$(DPFIP_SYSTEM_TESTSUITE): package.m4 $(DPFIP_SYSTEM_TESTSUITE_AT) \
+		$(COMMON_MACROS_AT)
+	$(AM_V_GEN)$(AUTOTEST) -I '$(srcdir)' -o $@.tmp \
+	    $(srcdir)/dpfip/tests/system-dpfip-userspace-testsuite.at
+	$(AM_V_at)mv $@.tmp $@
+$(DPFIP_DPDK_TESTSUITE): package.m4 $(DPFIP_DPDK_TESTSUITE_AT) \
+		$(COMMON_MACROS_AT)
+	$(AM_V_GEN)$(AUTOTEST) -I '$(srcdir)' -o $@.tmp \
+	    $(srcdir)/dpfip/tests/system-dpfip-dpdk-testsuite.at
+	$(AM_V_at)mv $@.tmp $@
+
+check-dpfip: all $(DPFIP_TESTSUITE) tests/atconfig tests/atlocal
+	$(SHELL) '$(DPFIP_TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
+	    $(TESTSUITEFLAGS)
+check-dpfip-system: all $(DPFIP_SYSTEM_TESTSUITE) tests/atconfig \
+		tests/atlocal
+	$(SHELL) '$(DPFIP_SYSTEM_TESTSUITE)' -C tests \
+	    AUTOTEST_PATH='$(AUTOTEST_PATH)' $(TESTSUITEFLAGS) -j1
+check-dpfip-dpdk: all $(DPFIP_DPDK_TESTSUITE) tests/atconfig tests/atlocal
+	$(SHELL) '$(DPFIP_DPDK_TESTSUITE)' -C tests \
+	    AUTOTEST_PATH='$(AUTOTEST_PATH)' $(TESTSUITEFLAGS) -j1
+.PHONY: check-dpfip check-dpfip-system check-dpfip-dpdk
 
 # dpfip on the kernel datapath with tc flower offload: its own testsuite
 # (OVS's kmod macros + system-dpfip.at + system-dpfip-kernel.at), run in

@@ -17,17 +17,32 @@
 #ifndef DPFIP_CONFIG_H
 #define DPFIP_CONFIG_H 1
 
-/* OVSDB other_config keys -> validated dpfip configuration.  Every error
- * names the key and the reason, so that it can be logged and shown by
- * dpfip/show as is. */
+/* OVSDB keys -> validated dpfip configuration.
+ *
+ * Every dpfip key of the database is parsed here and nowhere else, by pure
+ * functions (no global state, no ofproto), tested by tests/test-dpfip-
+ * config.c.  The policy for bad input is the same everywhere: a parse
+ * function returns every problem it found, each naming its key and the
+ * reason, and the object the keys belong to is unusable until they are
+ * fixed, nothing else:
+ *
+ *   - Open_vSwitch keys (dpfip_global_cfg): a bad value is reported and
+ *     that key keeps its previous value (the switch-wide object cannot be
+ *     "invalid" without taking every FIP down);
+ *   - Bridge keys (dpfip_bridge_cfg): every FIP of the bridge is invalid
+ *     with the reason;
+ *   - Interface keys (dpfip_iface_cfg): every FIP of the interface is
+ *     invalid with the reason;
+ *   - one FLOATING=FIXED item (dpfip_pair_cfg): that FIP is invalid. */
 
 #include <stdbool.h>
 #include <netinet/in.h>
+#include "openvswitch/types.h"
+#include "ovs-atomic.h"
 #include "packets.h"
 
 struct ds;
 struct smap;
-struct sset;
 
 enum dpfip_family {
     DPFIP_IPV4,
@@ -37,33 +52,153 @@ enum dpfip_family {
 
 const char *dpfip_family_to_string(enum dpfip_family);
 
-/* Bridge other_config. */
+/* Address helpers: IPv4 addresses are kept IPv4-mapped. */
+bool dpfip_addr_parse(const char *, struct in6_addr *, enum dpfip_family *);
+void dpfip_addr_format(const struct in6_addr *, struct ds *);
+bool dpfip_mac_parse(const char *, struct eth_addr *);
+
+/* One address prefix.  IPv4 is IPv4-mapped, 'plen' counting from the
+ * IPv4 address (0..32). */
+struct dpfip_prefix {
+    struct in6_addr addr;           /* Host bits zero. */
+    unsigned int plen;
+    enum dpfip_family family;
+};
+
+bool dpfip_prefix_contains(const struct dpfip_prefix *,
+                           const struct in6_addr *);
+struct in6_addr dpfip_prefix_mask(enum dpfip_family, unsigned int plen);
+
+/* An immutable, reference-counted list of prefixes of both families, shared
+ * by the configuration, the FIPs' rewrites and their published snapshots
+ * (which may outlive the configuration by an RCU grace period). */
+struct dpfip_prefixes {
+    struct ovs_refcount ref_cnt;
+    size_t n;
+    struct dpfip_prefix p[];
+};
+
+struct dpfip_prefixes *dpfip_prefixes_ref(const struct dpfip_prefixes *);
+void dpfip_prefixes_unref(struct dpfip_prefixes *);
+bool dpfip_prefixes_equal(const struct dpfip_prefixes *,
+                          const struct dpfip_prefixes *);
+const struct dpfip_prefix *dpfip_prefixes_find(const struct dpfip_prefixes *,
+                                               enum dpfip_family,
+                                               const struct in6_addr *);
+size_t dpfip_prefixes_count(const struct dpfip_prefixes *,
+                            enum dpfip_family);
+void dpfip_prefixes_format(const struct dpfip_prefixes *, struct ds *);
+
+/* Open_vSwitch other_config. */
+enum dpfip_offload_mode {
+    DPFIP_OFFLOAD_AUTO,             /* dpfip-offload=auto (default). */
+    DPFIP_OFFLOAD_SOFTWARE,         /* dpfip-offload=software. */
+};
+
+enum dpfip_tc_policy {
+    DPFIP_TC_POLICY_NONE,           /* tc-policy=none (default). */
+    DPFIP_TC_POLICY_SKIP_SW,        /* tc-policy=skip_sw. */
+    DPFIP_TC_POLICY_SKIP_HW,        /* tc-policy=skip_hw. */
+};
+
+struct dpfip_global_cfg {
+    bool enabled;                   /* dpfip-enable. */
+    enum dpfip_offload_mode offload;    /* dpfip-offload. */
+    enum dpfip_tc_policy tc_policy;     /* tc-policy (OVS's own key). */
+};
+
+void dpfip_global_cfg_init(struct dpfip_global_cfg *);
+char *dpfip_global_cfg_parse(const struct smap *other_config,
+                             struct dpfip_global_cfg *)
+    OVS_WARN_UNUSED_RESULT;
+const char *dpfip_offload_mode_to_string(enum dpfip_offload_mode);
+const char *dpfip_tc_policy_to_string(enum dpfip_tc_policy);
+
+/* How a bridge announces its active FIPs (dpfip-announce). */
+enum dpfip_announce_mode {
+    DPFIP_ANNOUNCE_ARP = 1 << 0,
+    DPFIP_ANNOUNCE_BGP = 1 << 1,
+    DPFIP_ANNOUNCE_BOTH = DPFIP_ANNOUNCE_ARP | DPFIP_ANNOUNCE_BGP,
+};
+const char *dpfip_announce_mode_to_string(enum dpfip_announce_mode);
+
+#define DPFIP_ANNOUNCE_COUNT_DEFAULT 5
+#define DPFIP_ANNOUNCE_COUNT_MAX 100
+
+/* A router: the addresses dpfip answers ARP/ND for, with their prefix
+ * lengths (the subnets behind it), at most one per family. */
+struct dpfip_router_cfg {
+    bool has[DPFIP_N_FAMILIES];
+    struct dpfip_prefix addr[DPFIP_N_FAMILIES];    /* Host bits kept. */
+};
+
+/* Bridge other_config.  Router MAC, router and internal prefixes are the
+ * defaults of the bridge's interfaces. */
 struct dpfip_bridge_cfg {
     char *uplink;                               /* dpfip-uplink. */
+    uint16_t uplink_vlan;                       /* dpfip-uplink-vlan, 0. */
     bool has_gw[DPFIP_N_FAMILIES];              /* dpfip-gateway. */
     struct in6_addr gw[DPFIP_N_FAMILIES];
     bool has_gw_mac;                            /* dpfip-gateway-mac. */
     struct eth_addr gw_mac;
     bool has_ext_mac;                           /* dpfip-external-mac. */
     struct eth_addr ext_mac;
-    bool has_router[DPFIP_N_FAMILIES];          /* dpfip-router. */
-    struct in6_addr router[DPFIP_N_FAMILIES];
-    int router_plen[DPFIP_N_FAMILIES];
+    struct dpfip_router_cfg router;             /* dpfip-router. */
     bool has_router_mac;                        /* dpfip-router-mac. */
     struct eth_addr router_mac;
+    struct dpfip_prefixes *internal;            /* dpfip-internal, or the
+                                                 * router's prefixes. */
     unsigned int announce_count;                /* dpfip-announce-count. */
+    enum dpfip_announce_mode announce;          /* dpfip-announce. */
+    char *route_table;                          /* dpfip-route-table. */
 };
-
-#define DPFIP_ANNOUNCE_COUNT_DEFAULT 5
-#define DPFIP_ANNOUNCE_COUNT_MAX 100
 
 bool dpfip_bridge_cfg_is_wanted(const struct smap *other_config);
 char *dpfip_bridge_cfg_parse(const struct smap *other_config,
                              struct dpfip_bridge_cfg *)
     OVS_WARN_UNUSED_RESULT;
+bool dpfip_bridge_cfg_equal(const struct dpfip_bridge_cfg *,
+                            const struct dpfip_bridge_cfg *);
 void dpfip_bridge_cfg_destroy(struct dpfip_bridge_cfg *);
 
-/* One FLOATING=FIXED pair of Interface other_config:dpfip-fips. */
+/* Interface other_config and external_ids: what the FIPs of one VM port
+ * share.  Whatever the interface does not set comes from its bridge, see
+ * dpfip_iface_cfg_resolve(). */
+struct dpfip_iface_cfg {
+    struct eth_addr vm_mac;         /* dpfip-mac or attached-mac. */
+    bool has_router;                /* dpfip-router. */
+    struct dpfip_router_cfg router;
+    bool has_router_mac;            /* dpfip-router-mac. */
+    struct eth_addr router_mac;
+    struct dpfip_prefixes *internal;    /* dpfip-internal, or NULL. */
+};
+
+char *dpfip_iface_cfg_parse(const struct smap *external_ids,
+                            const struct smap *other_config,
+                            struct dpfip_iface_cfg *)
+    OVS_WARN_UNUSED_RESULT;
+bool dpfip_iface_cfg_equal(const struct dpfip_iface_cfg *,
+                           const struct dpfip_iface_cfg *);
+void dpfip_iface_cfg_destroy(struct dpfip_iface_cfg *);
+
+/* The routing context of one VM port: its router and what is behind it,
+ * from its interface's keys with its bridge's as defaults.  A port with a
+ * router MAC of its own uses another router (e.g. OVN's), so the bridge's
+ * dpfip-router is not its router. */
+struct dpfip_route_ctx {
+    struct eth_addr router_mac;
+    struct dpfip_router_cfg answered;   /* Router addresses dpfip answers
+                                         * ARP/ND for on this port. */
+    struct dpfip_prefixes *internal;    /* Never SNATed; a reference. */
+};
+
+char *dpfip_iface_cfg_resolve(const struct dpfip_iface_cfg *,
+                              const struct dpfip_bridge_cfg *,
+                              struct dpfip_route_ctx *)
+    OVS_WARN_UNUSED_RESULT;
+void dpfip_route_ctx_destroy(struct dpfip_route_ctx *);
+
+/* Interface other_config:dpfip-fips: a list of FLOATING=FIXED items. */
 struct dpfip_pair_cfg {
     struct in6_addr floating;           /* IPv4 is IPv4-mapped. */
     struct in6_addr fixed;              /* IPv4 is IPv4-mapped. */
@@ -71,17 +206,17 @@ struct dpfip_pair_cfg {
     char *error;                        /* Why unusable, or NULL. */
 };
 
-void dpfip_split_fips(const char *value, struct sset *pairs);
+/* Splits 'value' into its items, in order, without duplicates.  The caller
+ * frees each string and the array. */
+char **dpfip_split_fips(const char *value, size_t *n);
 void dpfip_pair_cfg_parse(const char *text, struct dpfip_pair_cfg *);
 void dpfip_pair_cfg_destroy(struct dpfip_pair_cfg *);
 
-char *dpfip_vm_mac_parse(const struct smap *external_ids,
-                         const struct smap *other_config,
-                         struct eth_addr *)
+/* Why a valid pair cannot work with a bridge and a routing context (e.g. a
+ * floating address that is the gateway's), or NULL. */
+char *dpfip_pair_check(const struct dpfip_pair_cfg *,
+                       const struct dpfip_bridge_cfg *,
+                       const struct dpfip_route_ctx *)
     OVS_WARN_UNUSED_RESULT;
-
-/* Address helpers: IPv4 addresses are kept IPv4-mapped. */
-bool dpfip_addr_parse(const char *, struct in6_addr *, enum dpfip_family *);
-void dpfip_addr_format(const struct in6_addr *, struct ds *);
 
 #endif /* dpfip-config.h */

@@ -31,7 +31,6 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
-#include "smap.h"
 #include "timeval.h"
 
 VLOG_DEFINE_THIS_MODULE(dpfip_offload);
@@ -93,40 +92,24 @@ struct dpfip_fip_offload {
 };
 
 void
-dpfip_offload_configure(const struct smap *other_config)
+dpfip_offload_configure(const struct dpfip_global_cfg *cfg)
 {
-    const char *mode = smap_get_def(other_config, "dpfip-offload", "auto");
-    bool enable = offload_enabled;
+    bool enable = cfg->offload == DPFIP_OFFLOAD_AUTO;
+    enum dpfip_offload_policy policy
+        = (cfg->tc_policy == DPFIP_TC_POLICY_SKIP_SW
+           ? DPFIP_OFFLOAD_POLICY_SKIP_SW
+           : cfg->tc_policy == DPFIP_TC_POLICY_SKIP_HW
+           ? DPFIP_OFFLOAD_POLICY_SKIP_HW
+           : DPFIP_OFFLOAD_POLICY_NONE);
 
-    if (!strcmp(mode, "auto")) {
-        enable = true;
-    } else if (!strcmp(mode, "software")) {
-        enable = false;
-    } else {
-        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
-
-        VLOG_WARN_RL(&rl, "dpfip-offload: '%s' is not 'auto' or 'software'; "
-                     "keeping '%s'", mode,
-                     offload_enabled ? "auto" : "software");
-    }
     if (enable != offload_enabled) {
         VLOG_INFO("dpfip-offload=%s", enable ? "auto" : "software");
         offload_enabled = enable;
     }
-
-    /* OVS's own key for its tc offload, honoured by dpfip's tc rules. */
-    const char *policy = smap_get_def(other_config, "tc-policy", "none");
-    enum dpfip_offload_policy new_policy = tc_policy;
-    if (!strcmp(policy, "none")) {
-        new_policy = DPFIP_OFFLOAD_POLICY_NONE;
-    } else if (!strcmp(policy, "skip_sw")) {
-        new_policy = DPFIP_OFFLOAD_POLICY_SKIP_SW;
-    } else if (!strcmp(policy, "skip_hw")) {
-        new_policy = DPFIP_OFFLOAD_POLICY_SKIP_HW;
-    }
-    if (new_policy != tc_policy) {
-        VLOG_INFO("tc rules with tc-policy=%s", policy);
-        tc_policy = new_policy;
+    if (policy != tc_policy) {
+        VLOG_INFO("tc rules with tc-policy=%s",
+                  dpfip_tc_policy_to_string(cfg->tc_policy));
+        tc_policy = policy;
     }
 }
 
@@ -182,9 +165,7 @@ credit_stats(struct dpfip_fip *fip)
 
     for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
         struct dpfip_offload_stats now, *old = &o->credited[i];
-        struct dpfip_xc_stats *xs = fip->stats[i];
         char *error = NULL;
-        uint64_t orig;
         int err;
 
         if (!o->rules[i]) {
@@ -192,14 +173,10 @@ credit_stats(struct dpfip_fip *fip)
         }
         err = o->provider->stats(o->rules[i], &now, &error);
         if (now.n_packets >= old->n_packets) {
-            uint64_t packets = now.n_packets - old->n_packets;
-            uint64_t bytes = now.n_bytes - old->n_bytes;
-
-            dpfip_xc_stats_add(xs, packets, bytes);
-            atomic_add_relaxed(&xs->n_offloaded_packets, packets, &orig);
-            atomic_add_relaxed(&xs->n_offloaded_bytes, bytes, &orig);
-            atomic_add_relaxed(&xs->n_dropped,
-                               now.n_dropped - old->n_dropped, &orig);
+            dpfip_xc_stats_add_offloaded(fip->stats, i,
+                                         now.n_packets - old->n_packets,
+                                         now.n_bytes - old->n_bytes,
+                                         now.n_dropped - old->n_dropped);
             *old = now;
         }
         if (err == ENOENT) {
@@ -295,28 +272,49 @@ port_handle(const struct dpfip_bridge *br,
     return id;
 }
 
-static void
-build_spec(const struct dpfip_bridge *br, const struct dpfip_fip *fip,
-           enum dpfip_direction dir, int uplink, int vm,
-           struct dpfip_offload_rule_spec *spec)
+/* Builds one direction of 'fip''s rewrite as a provider spec.  Returns
+ * false, with a reason, for what no provider can do yet. */
+static bool
+build_spec(const struct dpfip_fip *fip, enum dpfip_direction dir, int uplink,
+           int vm, struct dpfip_offload_rule_spec *spec, char **reason)
 {
-    enum dpfip_family family = fip->pair.family;
+    const struct dpfip_rewrite *rw = &fip->rw;
+    const struct dpfip_prefix *internal = NULL;
+
+    if (rw->uplink_vlan) {
+        *reason = xstrdup("a VLAN-tagged uplink is not offloaded");
+        return false;
+    }
+    for (size_t i = 0; rw->internal && i < rw->internal->n; i++) {
+        if (rw->internal->p[i].family == rw->family) {
+            if (internal) {
+                *reason = xasprintf("more than one internal %s prefix is "
+                                    "not offloaded",
+                                    dpfip_family_to_string(rw->family));
+                return false;
+            }
+            internal = &rw->internal->p[i];
+        }
+    }
 
     memset(spec, 0, sizeof *spec);
     spec->direction = dir;
-    spec->is_ipv4 = family == DPFIP_IPV4;
-    spec->floating = fip->pair.floating;
-    spec->fixed = fip->pair.fixed;
-    spec->vm_mac = fip->vm_mac;
-    spec->router_mac = br->cfg.router_mac;
-    spec->ext_mac = br->ext_mac;
-    spec->gw_mac = br->gw[family].mac;
+    spec->is_ipv4 = rw->family == DPFIP_IPV4;
+    spec->floating = rw->floating;
+    spec->fixed = rw->fixed;
+    spec->vm_mac = rw->vm_mac;
+    spec->router_mac = rw->router_mac;
+    spec->ext_mac = rw->ext_mac;
+    spec->gw_mac = rw->gw_mac;
     spec->in_port = dir == DPFIP_DNAT ? uplink : vm;
     spec->out_port = dir == DPFIP_DNAT ? vm : uplink;
-    spec->has_internal = br->cfg.has_router[family];
-    spec->internal = br->cfg.router[family];
-    spec->internal_plen = br->cfg.router_plen[family];
+    spec->has_internal = internal != NULL;
+    if (internal) {
+        spec->internal = internal->addr;
+        spec->internal_plen = internal->plen;
+    }
     spec->policy = tc_policy;
+    return true;
 }
 
 /* True if 'a' and 'b' differ at most in their MAC addresses: rules for
@@ -346,7 +344,7 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
     char *reason = NULL;
     int uplink, vm;
 
-    if (fip->state != DPFIP_ACTIVE || !br || br->error) {
+    if (fip->state != DPFIP_ACTIVE || br->error) {
         if (fip->offload) {
             remove_rules(fip);
             set_queue(fip->offload, Q_NONE);
@@ -370,9 +368,10 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
     }
     o->provider = provider;
 
-    uplink = port_handle(br, provider, br->uplink_port, "uplink", &reason);
+    uplink = port_handle(br, provider, fip->rw.uplink_port, "uplink",
+                         &reason);
     vm = (uplink < 0 ? -1
-          : port_handle(br, provider, fip->vm_port, "port", &reason));
+          : port_handle(br, provider, fip->rw.vm_port, "port", &reason));
     if (uplink < 0 || vm < 0) {
         remove_rules(fip);
         set_queue(o, Q_NONE);
@@ -383,7 +382,12 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
     o->uplink_name = xstrdup(br->cfg.uplink);
 
     for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
-        build_spec(br, fip, i, uplink, vm, &want[i]);
+        if (!build_spec(fip, i, uplink, vm, &want[i], &reason)) {
+            remove_rules(fip);
+            set_queue(o, Q_NONE);
+            set_reason(o, reason);
+            return;
+        }
         want[i].generation = o->installed ? o->specs[i].generation : 0;
     }
     if (o->installed && !memcmp(want, o->specs, sizeof want)) {
@@ -533,28 +537,25 @@ schedule_retries(long long int now)
     n_freed = 0;
 }
 
-/* Once a second, for the ports of dpfip's kernel datapath bridges that this
- * process has not seen yet: removes the tc rules that an earlier
- * ovs-vswitchd left there (e.g. for a FIP removed while it was down).
- * install() does the same for its input port before adding rules. */
-static void
-reconcile_tc_ports(void)
+/* For the ports of a kernel datapath bridge that this process has not
+ * seen yet: removes the tc rules that an earlier ovs-vswitchd left there
+ * (e.g. for a FIP removed while it was down).  install() does the same for
+ * its input port before adding rules.  Called whenever the bridge is
+ * reconfigured, also with dpfip-offload=software: stale rules would still
+ * rewrite. */
+void
+dpfip_offload_reconcile_ports(const struct dpfip_bridge *br)
 {
-    const struct dpfip_bridge *br;
+    struct ofport *ofport;
 
-    /* Also with dpfip-offload=software: stale rules would still rewrite. */
-    HMAP_FOR_EACH (br, hmap_node, &dpfip_bridges) {
-        struct ofport *ofport;
+    if (bridge_provider(br) != &dpfip_offload_tc_class) {
+        return;
+    }
+    HMAP_FOR_EACH (ofport, hmap_node, &br->ofproto->up.ports) {
+        int ifindex = netdev_get_ifindex(ofport->netdev);
 
-        if (!br->ofproto || bridge_provider(br) != &dpfip_offload_tc_class) {
-            continue;
-        }
-        HMAP_FOR_EACH (ofport, hmap_node, &br->ofproto->up.ports) {
-            int ifindex = netdev_get_ifindex(ofport->netdev);
-
-            if (ifindex > 0) {
-                dpfip_offload_tc_reconcile(ifindex);
-            }
+        if (ifindex > 0) {
+            dpfip_offload_tc_reconcile(ifindex);
         }
     }
 }
@@ -565,9 +566,6 @@ dpfip_offload_run(void)
     long long int now = time_msec();
     struct dpfip_fip_offload *o;
 
-    if (now >= next_stats) {
-        reconcile_tc_ports();
-    }
     schedule_retries(now);
     if (!ovs_list_is_empty(&pending)) {
         if (!burst_start) {
@@ -623,7 +621,7 @@ dpfip_offload_wait(void)
     if (!ovs_list_is_empty(&retrying)) {
         poll_timer_wait_until(next_retry);
     }
-    if (!ovs_list_is_empty(&installed) || !hmap_is_empty(&dpfip_bridges)) {
+    if (!ovs_list_is_empty(&installed)) {
         poll_timer_wait_until(next_stats);
     }
 }

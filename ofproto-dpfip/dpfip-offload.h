@@ -37,9 +37,10 @@
 struct ds;
 struct dpfip_bridge;
 struct dpfip_fip;
-struct smap;
+struct dpfip_global_cfg;
 
-void dpfip_offload_configure(const struct smap *ovs_other_config);
+void dpfip_offload_configure(const struct dpfip_global_cfg *);
+void dpfip_offload_reconcile_ports(const struct dpfip_bridge *);
 void dpfip_offload_update(const struct dpfip_bridge *, struct dpfip_fip *);
 void dpfip_offload_remove(struct dpfip_fip *);
 void dpfip_offload_run(void);

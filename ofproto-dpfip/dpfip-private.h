@@ -17,161 +17,224 @@
 #ifndef DPFIP_PRIVATE_H
 #define DPFIP_PRIVATE_H 1
 
-/* State shared by the files of the dpfip module.  Nothing outside
+/* The FIP table, shared by the files of the dpfip module.  Nothing outside
  * ofproto-dpfip/ includes this header.
  *
- * The main thread owns 'struct dpfip_bridge' and 'struct dpfip_fip' (the
- * FIP table).  Translation threads see only immutable snapshots of them,
- * 'struct dpfip_xbridge' and 'struct dpfip_xfip', published through RCU
- * (dpfip-xlate.c), and report back through the event queue
- * (dpfip-announce.c). */
+ * The main thread owns the table: each 'struct dpfip_bridge' owns its
+ * interfaces ('struct dpfip_iface'), each interface owns its FIPs ('struct
+ * dpfip_fip'), and dpfip.c keeps the only index across bridges, by address
+ * (claims).  No other module walks the table: each receives the bridge or
+ * the FIP it is to work on.
+ *
+ * What an active FIP does is resolved once into its 'struct dpfip_rewrite'
+ * whenever something it depends on changes; translation threads see an
+ * immutable copy of it ('struct dpfip_xfip', published through RCU by
+ * dpfip-xlate.c), the offload manager builds its hardware rules from it,
+ * and dpfip/dump-flows shows it. */
 
 #include <stdbool.h>
 #include <netinet/in.h>
 #include "cmap.h"
 #include "dpfip-config.h"
-#include "heap.h"
+#include "dpfip-neigh.h"
 #include "openvswitch/hmap.h"
+#include "openvswitch/list.h"
 #include "openvswitch/ofp-actions.h"
 #include "ovs-atomic.h"
-#include "ovs-thread.h"
 #include "packets.h"
 
+struct dpfip_fip_offload;
+struct dpfip_routes;
+struct dpfip_xbridge;
+struct dpfip_xfip;
+struct dpfip_xport;
 struct ofproto_dpif;
 
-/* Per-direction counters of one FIP.  Shared between the FIP, its published
- * snapshot and every xlate cache entry that credits it, so that a FIP
- * removed while datapath flows still hold it is never freed under them. */
+/* Counters of one FIP, both directions.  Shared (reference counted) between
+ * the FIP, its published snapshot and every xlate cache entry that credits
+ * it, so that a FIP removed while datapath flows still hold it is never
+ * freed under them. */
+struct dpfip_dir_stats {
+    atomic_uint64_t n_packets;          /* Rewritten and forwarded. */
+    atomic_uint64_t n_bytes;
+    atomic_uint64_t n_offloaded_packets;    /* Part of n_packets. */
+    atomic_uint64_t n_offloaded_bytes;      /* Part of n_bytes. */
+    atomic_uint64_t n_dropped;          /* TTL expired, filtered... */
+};
+
 struct dpfip_xc_stats {
     struct ovs_refcount ref_cnt;
-    atomic_uint64_t n_packets;
-    atomic_uint64_t n_bytes;
-    atomic_uint64_t n_offloaded_packets; /* Part of n_packets. */
-    atomic_uint64_t n_offloaded_bytes;   /* Part of n_bytes. */
-    atomic_uint64_t n_dropped;           /* TTL expired, address mismatch. */
+    struct dpfip_dir_stats dir[DPFIP_N_DIRECTIONS];
 };
 
 struct dpfip_xc_stats *dpfip_xc_stats_create(void);
 struct dpfip_xc_stats *dpfip_xc_stats_ref(struct dpfip_xc_stats *);
-void dpfip_xc_stats_add(struct dpfip_xc_stats *, uint64_t n_packets,
-                        uint64_t n_bytes);
+void dpfip_xc_stats_add(struct dpfip_xc_stats *, enum dpfip_direction,
+                        uint64_t n_packets, uint64_t n_bytes);
+void dpfip_xc_stats_add_offloaded(struct dpfip_xc_stats *,
+                                  enum dpfip_direction, uint64_t n_packets,
+                                  uint64_t n_bytes, uint64_t n_dropped);
+void dpfip_xc_stats_add_dropped(struct dpfip_xc_stats *,
+                                enum dpfip_direction, uint64_t n_packets);
 
-/* What translation needs of one active FIP.  Immutable once published. */
-struct dpfip_xfip {
-    struct cmap_node cmap_node;     /* In xfips, hashed on 'floating'. */
-    struct in6_addr floating;       /* IPv4 is IPv4-mapped. */
-    struct in6_addr fixed;          /* IPv4 is IPv4-mapped. */
-    bool is_ipv4;
-    const struct ofproto_dpif *ofproto;
-    ofp_port_t vm_port;
-    struct eth_addr vm_mac;
-    struct eth_addr router_mac;
-    struct eth_addr ext_mac;
-    struct eth_addr gw_mac;
-    struct dpfip_xc_stats *stats[DPFIP_N_DIRECTIONS];
-};
-
-/* What ARP/ND processing in translation needs of one dpfip bridge.
- * Immutable once published. */
-struct dpfip_xbridge {
-    struct cmap_node cmap_node;     /* In xbridges, hashed on 'ofproto'. */
-    const struct ofproto_dpif *ofproto;
+/* Everything one active FIP's rewrite needs, resolved from its bridge, its
+ * interface and its pair. */
+struct dpfip_rewrite {
+    enum dpfip_family family;
+    struct in6_addr floating;           /* IPv4 is IPv4-mapped. */
+    struct in6_addr fixed;
     ofp_port_t uplink_port;
-    struct eth_addr ext_mac;
-    struct eth_addr router_mac;
-    bool has_router[DPFIP_N_FAMILIES];
-    struct in6_addr router[DPFIP_N_FAMILIES];
-    bool learns_gw[DPFIP_N_FAMILIES];   /* Gateway MAC learned, not set. */
-    struct in6_addr gw[DPFIP_N_FAMILIES];
-    bool answers_fips;              /* ARP/ND for FIPs (dpfip-announce). */
+    ofp_port_t vm_port;
+    uint16_t uplink_vlan;               /* 0: untagged. */
+    struct eth_addr ext_mac;            /* DNAT: match dst; SNAT: new src. */
+    struct eth_addr router_mac;         /* DNAT: new src; SNAT: match dst. */
+    struct eth_addr vm_mac;             /* DNAT: new dst; SNAT: match src. */
+    struct eth_addr gw_mac;             /* SNAT: new dst. */
+    struct dpfip_prefixes *internal;    /* Never SNATed; a reference. */
 };
 
-/* Resolution of the gateway's MAC for one address family. */
-struct dpfip_gateway {
-    bool resolved;
-    struct eth_addr mac;
-    long long int resolved_at;      /* When last learned, in msec. */
-    long long int next_probe;       /* When to send the next ARP/NS. */
-    int probe_interval;             /* Current backoff, in msec. */
-    unsigned int n_probes;          /* Probes sent since last answer. */
-};
+bool dpfip_rewrite_equal(const struct dpfip_rewrite *,
+                         const struct dpfip_rewrite *);
+void dpfip_rewrite_copy(struct dpfip_rewrite *dst,
+                        const struct dpfip_rewrite *src);
+void dpfip_rewrite_destroy(struct dpfip_rewrite *);
 
-/* A bridge that has dpfip configuration. */
+/* A bridge with dpfip configuration. */
 struct dpfip_bridge {
-    struct hmap_node hmap_node;     /* In 'dpfip_bridges', by name. */
-    char *name;
+    struct hmap_node node;              /* In dpfip.c's bridges, by ofproto. */
     struct ofproto_dpif *ofproto;
+    char *name;
     struct dpfip_bridge_cfg cfg;
-    char *error;                    /* Why its FIPs cannot work, or NULL. */
+    char *error;                        /* Why its FIPs cannot work. */
 
-    ofp_port_t uplink_port;         /* OFPP_NONE if unknown. */
-    struct eth_addr ext_mac;        /* Effective external MAC. */
-    struct dpfip_gateway gw[DPFIP_N_FAMILIES];
+    ofp_port_t uplink_port;             /* OFPP_NONE if unknown. */
+    struct eth_addr ext_mac;            /* Effective external MAC. */
 
-    struct dpfip_xbridge *xbridge;  /* Published snapshot, or NULL. */
-    struct dpfip_routes *routes;    /* dpfip-route.c, or NULL. */
-    bool used_arp;                  /* ARP/ND announcing at last refresh. */
-    struct hmap flows;              /* Installed 'struct dpfip_flow's. */
-    bool seen;                      /* Mark for dpfip_configure(). */
+    struct hmap ifaces;                 /* "struct dpfip_iface"s, by name. */
+    size_t n_fips;
+    struct ovs_list usable[DPFIP_N_FAMILIES];   /* Waiting or active FIPs. */
+
+    struct dpfip_neigh *neigh;          /* Gateway, announcements. */
+    struct dpfip_routes *routes;        /* Route export, dpfip-route.c. */
+    bool announces_arp;                 /* ARP/ND at the last refresh. */
+    struct dpfip_xbridge *xbridge;      /* Published, or NULL. */
+    bool seen;                          /* Mark for dpfip_configure(). */
+};
+
+/* An interface with dpfip-fips: one VM port. */
+struct dpfip_iface {
+    struct hmap_node node;              /* In its bridge's 'ifaces'. */
+    struct dpfip_bridge *br;
+    char *name;
+    ofp_port_t ofp_port;                /* OFPP_NONE if not a port (yet). */
+    char *fips_value;                   /* dpfip-fips, as last applied. */
+    char *signature;                    /* Its other keys, as last parsed. */
+    struct dpfip_iface_cfg cfg;
+    struct dpfip_route_ctx ctx;         /* Valid if '!error'. */
+    char *error;                        /* Why its FIPs cannot work. */
+    struct hmap fips;                   /* "struct dpfip_fip"s. */
+    struct dpfip_xport *xport;          /* Published, or NULL. */
+    bool seen;                          /* Mark for dpfip_configure(). */
 };
 
 enum dpfip_state {
-    DPFIP_INVALID,                  /* Configuration error, see 'reason'. */
-    DPFIP_WAITING,                  /* Valid, but missing something. */
-    DPFIP_ACTIVE,                   /* Rewriting and announced. */
+    DPFIP_INVALID,                      /* Configuration error. */
+    DPFIP_WAITING,                      /* Valid, but missing something. */
+    DPFIP_ACTIVE,                       /* Rewriting and announced. */
 };
 
 const char *dpfip_state_to_string(enum dpfip_state);
 
-/* One FLOATING=FIXED pair configured on one interface. */
+struct dpfip_addr;
+
+/* One FLOATING=FIXED item of one interface's dpfip-fips. */
 struct dpfip_fip {
-    struct hmap_node hmap_node;     /* In 'dpfip_fips', by 'text'. */
-    char *text;                     /* The pair as configured. */
-    char *bridge_name;
-    char *iface_name;
-    struct dpfip_pair_cfg pair;     /* Parsed 'text'. */
+    struct hmap_node iface_node;        /* In its interface's 'fips': by
+                                         * floating address if the pair is
+                                         * valid, else by 'text'. */
+    struct dpfip_iface *iface;
+    char *text;                         /* The item as configured. */
+    struct dpfip_pair_cfg pair;
+    char *conflict;                     /* Clash within the interface. */
 
-    struct eth_addr vm_mac;
-    char *vm_mac_error;             /* Why 'vm_mac' is unusable, or NULL. */
-    ofp_port_t vm_port;             /* OFPP_NONE if the port is not there. */
+    /* dpfip.c's address index. */
+    struct dpfip_addr *floating_addr;   /* NULL if 'pair' is invalid. */
+    struct dpfip_addr *fixed_addr;
+    struct ovs_list claim_node;         /* In floating_addr's claimants. */
 
+    /* Evaluation. */
+    struct ovs_list dirty_node;         /* In dpfip.c's work list. */
+    bool eligible;                      /* Nothing of its own stops it. */
+    char *ineligible;                   /* Why not, if not. */
     enum dpfip_state state;
-    char *reason;                   /* Why not active, or NULL. */
-    struct dpfip_xc_stats *stats[DPFIP_N_DIRECTIONS];
-    struct dpfip_xfip *xfip;        /* Published snapshot, or NULL. */
+    char *reason;                       /* Why not active, or NULL. */
+    struct ovs_list usable_node;        /* In bridge's 'usable' if waiting
+                                         * or active. */
+
+    /* While active. */
+    struct dpfip_rewrite rw;
+    struct dpfip_xfip *xfip;            /* Published, dpfip-xlate.c. */
     struct dpfip_fip_offload *offload;  /* dpfip-offload.c, or NULL. */
+    struct dpfip_announcement announcement;     /* dpfip-neigh.c. */
 
-    /* Announcement (GARP / unsolicited NA) after activation.  While
-     * 'n_announce_left' is nonzero the FIP is in dpfip.c's heap of
-     * announcements, earliest 'next_announce' first. */
-    struct heap_node announce_node;
-    unsigned int n_announce_left;
-    long long int next_announce;
-    int announce_interval;          /* Msec, doubles after each. */
-    unsigned int n_announced;       /* Total sent, for dpfip/show. */
-
-    bool seen;                      /* Mark for dpfip_configure(). */
+    struct dpfip_xc_stats *stats;
 };
 
-/* dpfip.c: the tables, for the other files of the module. */
-extern struct hmap dpfip_bridges;
-extern struct hmap dpfip_fips;
+static inline struct dpfip_bridge *
+dpfip_fip_bridge(const struct dpfip_fip *fip)
+{
+    return fip->iface->br;
+}
+
+/* dpfip.c. */
 bool dpfip_is_enabled(void);
+const struct dpfip_global_cfg *dpfip_global_cfg(void);
+const char *dpfip_global_error(void);
+const struct dpfip_bridge **dpfip_bridges_sorted(const char *name,
+                                                size_t *n);
 struct dpfip_bridge *dpfip_bridge_find(const char *name);
-struct dpfip_bridge *dpfip_bridge_find_by_ofproto(const struct ofproto_dpif *);
 
 /* dpfip-xlate.c: RCU snapshots for translation. */
 bool dpfip_xlate_publish_bridge(struct dpfip_bridge *);
 void dpfip_xlate_unpublish_bridge(struct dpfip_bridge *);
-bool dpfip_xlate_publish_fip(struct dpfip_fip *, const struct dpfip_bridge *);
+bool dpfip_xlate_publish_iface(struct dpfip_iface *);
+bool dpfip_xlate_unpublish_iface(struct dpfip_iface *);
+bool dpfip_xlate_publish_fip(struct dpfip_fip *);
 bool dpfip_xlate_unpublish_fip(struct dpfip_fip *);
-const struct dpfip_xfip *dpfip_xfip_lookup(const struct in6_addr *floating);
-const struct dpfip_xbridge *dpfip_xbridge_lookup(const struct ofproto_dpif *);
 uint64_t dpfip_xlate_unknown_drops(void);
 
-/* dpfip.c: called by dpfip-announce.c when a gateway reveals its MAC. */
-void dpfip_gateway_learned(const struct ofproto_dpif *, enum dpfip_family,
-                           const struct in6_addr *ip, struct eth_addr mac);
+/* What translation threads read (dpfip-xlate.c). */
+struct dpfip_xbridge {
+    struct cmap_node cmap_node;         /* By ofproto. */
+    const struct ofproto_dpif *ofproto;
+    ofp_port_t uplink_port;
+    uint16_t uplink_vlan;
+    struct eth_addr ext_mac;
+    bool learns_gw[DPFIP_N_FAMILIES];   /* Gateway MAC learned, not set. */
+    struct in6_addr gw[DPFIP_N_FAMILIES];
+    bool answers_fips;                  /* ARP/ND for FIPs (dpfip-announce). */
+};
+
+struct dpfip_xport {
+    struct cmap_node cmap_node;         /* By ofproto and port. */
+    const struct ofproto_dpif *ofproto;
+    ofp_port_t port;
+    struct eth_addr router_mac;
+    struct dpfip_router_cfg answered;   /* Router addresses answered here. */
+};
+
+struct dpfip_xfip {
+    struct cmap_node floating_node;     /* By floating address. */
+    struct cmap_node snat_node;         /* By ofproto, VM port and fixed. */
+    const struct ofproto_dpif *ofproto;
+    struct dpfip_rewrite rw;
+    struct dpfip_xc_stats *stats;
+};
+
+const struct dpfip_xbridge *dpfip_xbridge_lookup(const struct ofproto_dpif *);
+const struct dpfip_xport *dpfip_xport_lookup(const struct ofproto_dpif *,
+                                             ofp_port_t);
+const struct dpfip_xfip *dpfip_xfip_lookup(const struct in6_addr *floating);
 
 /* dpfip-unixctl.c. */
 void dpfip_unixctl_register(void);

@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "dpfip-private.h"
 #include "openvswitch/poll-loop.h"
 #include "timeval.h"
 #include "openvswitch/dynamic-string.h"
@@ -42,22 +41,21 @@
 
 VLOG_DEFINE_THIS_MODULE(dpfip_route);
 
-enum announce_mode {
-    ANNOUNCE_ARP = 1 << 0,
-    ANNOUNCE_BGP = 1 << 1,
-    ANNOUNCE_BOTH = ANNOUNCE_ARP | ANNOUNCE_BGP,
-};
-
 /* Route export state of one bridge. */
 struct dpfip_routes {
-    enum announce_mode mode;        /* dpfip-announce. */
+    char *bridge_name;
+    enum dpfip_announce_mode mode;  /* dpfip-announce. */
     char *table_name;               /* dpfip-route-table, or NULL. */
     uint32_t table;                 /* Resolved table, 0 if none. */
     bool is_vrf;                    /* 'table' is a VRF's: shared. */
     bool reconciled;                /* 'exported' matches the kernel. */
+    long long int next_retry;       /* Of reconciliation, when it failed. */
+    struct sset wanted;             /* "ADDRESS/LEN" of the active FIPs. */
     struct sset exported;           /* "ADDRESS/LEN" in 'table'. */
     char *error;                    /* Why routes are not exported. */
 };
+
+#define RETRY_MS 5000
 
 /* Whether a routing daemon runs in this network namespace: with none,
  * exported routes reach nobody, so "bgp" bridges announce by ARP/ND too.
@@ -67,25 +65,15 @@ static const char *const routing_daemons[] = { "zebra", "bird", "gobgpd" };
 static bool daemon_running = true;
 static long long int next_daemon_check;
 
-static const char *
-mode_to_string(enum announce_mode mode)
-{
-    return (mode == ANNOUNCE_BOTH ? "both"
-            : mode == ANNOUNCE_BGP ? "bgp"
-            : "arp");
-}
-
 static void
-set_error(struct dpfip_bridge *br, char *error)
+set_error(struct dpfip_routes *r, char *error)
 {
-    struct dpfip_routes *r = br->routes;
-
     if (error && (!r->error || strcmp(error, r->error))) {
         VLOG_WARN("bridge %s: routes not exported, announcing by ARP/ND: %s",
-                  br->name, error);
+                  r->bridge_name, error);
     } else if (!error && r->error) {
         VLOG_INFO("bridge %s: route export to table %"PRIu32" works again",
-                  br->name, r->table);
+                  r->bridge_name, r->table);
     }
     free(r->error);
     r->error = error;
@@ -321,84 +309,192 @@ resolve_table(const char *name, uint32_t *table, bool *is_vrf)
     return vrf_table(name, table);
 }
 
-static void
-withdraw_all(struct dpfip_bridge *br)
+static char *
+prefix_string(const struct in6_addr *addr, enum dpfip_family family)
 {
-    struct dpfip_routes *r = br->routes;
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    dpfip_addr_format(addr, &s);
+    ds_put_format(&s, "/%d", family == DPFIP_IPV4 ? 32 : 128);
+    return ds_steal_cstr(&s);
+}
+
+static void
+withdraw(struct dpfip_routes *r, const char *prefix)
+{
+    int error = route_op(RTM_DELROUTE, r->table, prefix);
+
+    if (error && error != ESRCH && error != ENOENT) {
+        VLOG_WARN("bridge %s: withdrawing %s from table %"PRIu32": %s",
+                  r->bridge_name, prefix, r->table, ovs_strerror(error));
+    }
+}
+
+static void
+withdraw_all(struct dpfip_routes *r)
+{
     const char *prefix;
 
     SSET_FOR_EACH (prefix, &r->exported) {
-        int error = route_op(RTM_DELROUTE, r->table, prefix);
-
-        if (error && error != ESRCH && error != ENOENT) {
-            VLOG_WARN("bridge %s: withdrawing %s from table %"PRIu32": %s",
-                      br->name, prefix, r->table, ovs_strerror(error));
-        }
+        withdraw(r, prefix);
     }
     sset_clear(&r->exported);
 }
 
-void
-dpfip_routes_configure(struct dpfip_bridge *br,
-                       const struct smap *other_config)
+struct dpfip_routes *
+dpfip_routes_create(const char *bridge_name)
 {
-    const char *mode_s = smap_get_def(other_config, "dpfip-announce", "arp");
-    const char *table_name = smap_get(other_config, "dpfip-route-table");
-    enum announce_mode mode = ANNOUNCE_ARP;
+    struct dpfip_routes *r = xzalloc(sizeof *r);
+
+    r->bridge_name = xstrdup(bridge_name);
+    r->mode = DPFIP_ANNOUNCE_ARP;
+    sset_init(&r->wanted);
+    sset_init(&r->exported);
+    return r;
+}
+
+void
+dpfip_routes_destroy(struct dpfip_routes *r)
+{
+    if (r) {
+        if (r->table) {
+            withdraw_all(r);
+        }
+        sset_destroy(&r->wanted);
+        sset_destroy(&r->exported);
+        free(r->table_name);
+        free(r->error);
+        free(r->bridge_name);
+        free(r);
+    }
+}
+
+bool
+dpfip_routes_configure(struct dpfip_routes *r, enum dpfip_announce_mode mode,
+                       const char *table_name)
+{
     char *error = NULL;
 
-    if (!strcmp(mode_s, "bgp")) {
-        mode = ANNOUNCE_BGP;
-    } else if (!strcmp(mode_s, "both")) {
-        mode = ANNOUNCE_BOTH;
-    } else if (strcmp(mode_s, "arp")) {
-        error = xasprintf("dpfip-announce: '%s' is not arp, bgp or both",
-                          mode_s);
-    }
-
-    if (!br->routes) {
-        br->routes = xzalloc(sizeof *br->routes);
-        sset_init(&br->routes->exported);
-        br->routes->mode = ANNOUNCE_ARP;
-    }
-    struct dpfip_routes *r = br->routes;
     if (r->mode == mode && nullable_string_is_equal(r->table_name,
-                                                    table_name)
-        && nullable_string_is_equal(error, r->error)) {
-        free(error);
-        return;
+                                                    table_name)) {
+        return false;
     }
 
     /* Something changed: leave the old table clean and start over. */
     if (r->table) {
-        withdraw_all(br);
+        withdraw_all(r);
     }
+    sset_clear(&r->wanted);
     r->mode = mode;
     free(r->table_name);
     r->table_name = nullable_xstrdup(table_name);
     r->table = 0;
     r->reconciled = false;
-    if (!error && (mode & ANNOUNCE_BGP)) {
+    r->next_retry = 0;
+    if (mode & DPFIP_ANNOUNCE_BGP) {
         if (!table_name) {
             error = xasprintf("dpfip-announce=%s needs dpfip-route-table",
-                              mode_to_string(mode));
+                              dpfip_announce_mode_to_string(mode));
         } else {
             error = resolve_table(table_name, &r->table, &r->is_vrf);
         }
     }
-    set_error(br, error);
+    set_error(r, error);
+    return true;
 }
 
-/* Makes the routes in the table match the bridge's active FIPs. */
-void
-dpfip_routes_sync(struct dpfip_bridge *br)
+static bool
+can_export(const struct dpfip_routes *r)
 {
-    struct dpfip_routes *r = br->routes;
-    struct sset wanted = SSET_INITIALIZER(&wanted);
-    const struct dpfip_fip *fip;
-    const char *prefix;
+    return (r->mode & DPFIP_ANNOUNCE_BGP) && r->table && r->reconciled;
+}
 
-    if (!r || !(r->mode & ANNOUNCE_BGP)) {
+void
+dpfip_routes_add(struct dpfip_routes *r, const struct in6_addr *addr,
+                 enum dpfip_family family)
+{
+    if (!(r->mode & DPFIP_ANNOUNCE_BGP)) {
+        return;
+    }
+    char *prefix = prefix_string(addr, family);
+    if (sset_add(&r->wanted, prefix) && can_export(r)
+        && !sset_contains(&r->exported, prefix)) {
+        int error = route_op(RTM_NEWROUTE, r->table, prefix);
+
+        if (error) {
+            set_error(r, xasprintf("adding route %s to table %"PRIu32": %s",
+                                   prefix, r->table, ovs_strerror(error)));
+            /* Try the whole table again later. */
+            r->reconciled = false;
+            r->next_retry = time_msec() + RETRY_MS;
+        } else {
+            sset_add(&r->exported, prefix);
+        }
+    }
+    free(prefix);
+}
+
+void
+dpfip_routes_remove(struct dpfip_routes *r, const struct in6_addr *addr,
+                    enum dpfip_family family)
+{
+    char *prefix = prefix_string(addr, family);
+
+    sset_find_and_delete(&r->wanted, prefix);
+    if (sset_find_and_delete(&r->exported, prefix)) {
+        withdraw(r, prefix);
+    }
+    free(prefix);
+}
+
+/* Makes the table hold exactly 'wanted', when it is not known to. */
+static void
+reconcile(struct dpfip_routes *r)
+{
+    struct sset ours = SSET_INITIALIZER(&ours);
+    const char *prefix;
+    char *error;
+
+    error = dump_table(r->table, r->is_vrf, &ours);
+    if (error) {
+        sset_destroy(&ours);
+        set_error(r, error);
+        r->next_retry = time_msec() + RETRY_MS;
+        return;
+    }
+    sset_swap(&ours, &r->exported);
+    sset_destroy(&ours);
+
+    /* Announce first, then withdraw. */
+    SSET_FOR_EACH (prefix, &r->wanted) {
+        if (!sset_contains(&r->exported, prefix)) {
+            int err = route_op(RTM_NEWROUTE, r->table, prefix);
+
+            if (err) {
+                set_error(r, xasprintf("adding route %s to table %"PRIu32
+                                       ": %s", prefix, r->table,
+                                       ovs_strerror(err)));
+                r->next_retry = time_msec() + RETRY_MS;
+                return;
+            }
+            sset_add(&r->exported, prefix);
+        }
+    }
+    SSET_FOR_EACH_SAFE (prefix, &r->exported) {
+        if (!sset_contains(&r->wanted, prefix)) {
+            withdraw(r, prefix);
+            sset_delete(&r->exported, SSET_NODE_FROM_NAME(prefix));
+        }
+    }
+    r->reconciled = true;
+    set_error(r, NULL);
+}
+
+void
+dpfip_routes_run(struct dpfip_routes *r)
+{
+    if (!(r->mode & DPFIP_ANNOUNCE_BGP) || r->reconciled
+        || time_msec() < r->next_retry) {
         return;
     }
     if (!r->table && r->table_name && r->is_vrf) {
@@ -406,100 +502,38 @@ dpfip_routes_sync(struct dpfip_bridge *br)
         char *error = resolve_table(r->table_name, &r->table, &r->is_vrf);
 
         if (error) {
-            set_error(br, error);
+            set_error(r, error);
+            r->next_retry = time_msec() + RETRY_MS;
             return;
         }
     }
-    if (!r->table) {
-        return;
+    if (r->table) {
+        reconcile(r);
     }
-    if (!r->reconciled) {
-        struct sset ours = SSET_INITIALIZER(&ours);
-        char *error = dump_table(r->table, r->is_vrf, &ours);
-
-        if (error) {
-            sset_destroy(&ours);
-            set_error(br, error);
-            return;
-        }
-        sset_swap(&ours, &r->exported);
-        sset_destroy(&ours);
-        r->reconciled = true;
-        set_error(br, NULL);
-    }
-
-    if (!br->error) {
-        HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-            if (fip->state == DPFIP_ACTIVE
-                && !strcmp(fip->bridge_name, br->name)) {
-                struct ds s = DS_EMPTY_INITIALIZER;
-
-                ipv6_format_mapped(&fip->pair.floating, &s);
-                ds_put_format(&s, "/%d",
-                              fip->pair.family == DPFIP_IPV4 ? 32 : 128);
-                sset_add(&wanted, ds_cstr(&s));
-                ds_destroy(&s);
-            }
-        }
-    }
-
-    /* Announce first, then withdraw. */
-    SSET_FOR_EACH (prefix, &wanted) {
-        if (!sset_contains(&r->exported, prefix)) {
-            int error = route_op(RTM_NEWROUTE, r->table, prefix);
-
-            if (error) {
-                set_error(br, xasprintf("adding route %s to table %"PRIu32
-                                        ": %s", prefix, r->table,
-                                        ovs_strerror(error)));
-                /* Try the whole table again on the next change. */
-                r->reconciled = false;
-                break;
-            }
-            sset_add(&r->exported, prefix);
-        }
-    }
-    SSET_FOR_EACH_SAFE (prefix, &r->exported) {
-        if (!sset_contains(&wanted, prefix)) {
-            int error = route_op(RTM_DELROUTE, r->table, prefix);
-
-            if (error && error != ESRCH && error != ENOENT) {
-                VLOG_WARN("bridge %s: withdrawing %s from table %"PRIu32
-                          ": %s", br->name, prefix, r->table,
-                          ovs_strerror(error));
-            }
-            sset_delete(&r->exported, SSET_NODE_FROM_NAME(prefix));
-        }
-    }
-    sset_destroy(&wanted);
 }
 
 void
-dpfip_routes_destroy(struct dpfip_bridge *br)
+dpfip_routes_wait(const struct dpfip_routes *r)
 {
-    struct dpfip_routes *r = br->routes;
-
-    if (r) {
-        if (r->table) {
-            withdraw_all(br);
-        }
-        sset_destroy(&r->exported);
-        free(r->table_name);
-        free(r->error);
-        free(r);
-        br->routes = NULL;
+    if ((r->mode & DPFIP_ANNOUNCE_BGP) && !r->reconciled
+        && (r->table || r->is_vrf)) {
+        poll_timer_wait_until(r->next_retry);
     }
+}
+
+bool
+dpfip_routes_exports(const struct dpfip_routes *r)
+{
+    return (r->mode & DPFIP_ANNOUNCE_BGP) != 0;
 }
 
 /* True if the bridge answers ARP/ND for its FIPs and announces them on the
  * uplink: in "arp" and "both" modes, and as the fallback when routes
  * cannot be exported or no routing daemon runs to announce them. */
 bool
-dpfip_routes_use_arp(const struct dpfip_bridge *br)
+dpfip_routes_use_arp(const struct dpfip_routes *r)
 {
-    const struct dpfip_routes *r = br->routes;
-
-    return (!r || (r->mode & ANNOUNCE_ARP) || r->error || !r->table
+    return ((r->mode & DPFIP_ANNOUNCE_ARP) || r->error || !r->table
             || !daemon_running);
 }
 
@@ -562,28 +596,13 @@ find_routing_daemon(void)
 }
 #endif
 
-static bool
-some_bridge_exports(void)
-{
-    const struct dpfip_bridge *br;
-
-    HMAP_FOR_EACH (br, hmap_node, &dpfip_bridges) {
-        if (br->routes && (br->routes->mode & ANNOUNCE_BGP)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Looks for a routing daemon now and then.  Returns true if its presence
- * changed, so that bridges must be refreshed (ARP/ND fallback on or off). */
 bool
-dpfip_routes_run(void)
+dpfip_routes_check_daemon(bool exporting)
 {
     long long int now = time_msec();
     bool running;
 
-    if (now < next_daemon_check || !some_bridge_exports()) {
+    if (now < next_daemon_check || !exporting) {
         return false;
     }
     next_daemon_check = now + DAEMON_CHECK_MS;
@@ -603,22 +622,20 @@ dpfip_routes_run(void)
 }
 
 void
-dpfip_routes_wait(void)
+dpfip_routes_wait_daemon(bool exporting)
 {
-    if (some_bridge_exports()) {
+    if (exporting) {
         poll_timer_wait_until(next_daemon_check);
     }
 }
 
 void
-dpfip_routes_format(const struct dpfip_bridge *br, struct ds *s)
+dpfip_routes_format(const struct dpfip_routes *r, struct ds *s)
 {
-    const struct dpfip_routes *r = br->routes;
-
-    if (!r || (r->mode == ANNOUNCE_ARP && !r->error)) {
+    if (r->mode == DPFIP_ANNOUNCE_ARP && !r->error) {
         return;
     }
-    ds_put_format(s, "  announce: %s", mode_to_string(r->mode));
+    ds_put_format(s, "  announce: %s", dpfip_announce_mode_to_string(r->mode));
     if (r->error) {
         ds_put_format(s, " (routes not exported, announcing by ARP/ND: %s)",
                       r->error);
@@ -638,21 +655,20 @@ dpfip_routes_format(const struct dpfip_bridge *br, struct ds *s)
 }
 
 struct json *
-dpfip_routes_to_json(const struct dpfip_bridge *br)
+dpfip_routes_to_json(const struct dpfip_routes *r)
 {
-    const struct dpfip_routes *r = br->routes;
     struct json *j = json_object_create();
 
     json_object_put_string(j, "announce",
-                           mode_to_string(r ? r->mode : ANNOUNCE_ARP));
+                           dpfip_announce_mode_to_string(r->mode));
     json_object_put(j, "route_table",
-                    r && r->table ? json_integer_create(r->table)
-                                  : json_null_create());
-    json_object_put(j, "routes",
-                    json_integer_create(r ? sset_count(&r->exported) : 0));
+                    r->table ? json_integer_create(r->table)
+                             : json_null_create());
+    json_object_put(j, "routes", json_integer_create(sset_count(
+                                                         &r->exported)));
     json_object_put(j, "route_error",
-                    r && r->error ? json_string_create(r->error)
-                                  : json_null_create());
+                    r->error ? json_string_create(r->error)
+                             : json_null_create());
     json_object_put(j, "routing_daemon", json_boolean_create(daemon_running));
     return j;
 }

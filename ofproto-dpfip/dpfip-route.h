@@ -41,22 +41,42 @@
  * ARP/ND, so that their FIPs stay reachable. */
 
 #include <stdbool.h>
+#include <netinet/in.h>
+#include "dpfip-config.h"
 
-struct dpfip_bridge;
 struct ds;
 struct json;
-struct smap;
 
 /* rtnetlink protocol of dpfip's routes ("ip route ... proto 249"). */
 #define DPFIP_RTPROT 249
 
-void dpfip_routes_configure(struct dpfip_bridge *, const struct smap *);
-void dpfip_routes_sync(struct dpfip_bridge *);
-void dpfip_routes_destroy(struct dpfip_bridge *);
-bool dpfip_routes_run(void);
-void dpfip_routes_wait(void);
-bool dpfip_routes_use_arp(const struct dpfip_bridge *);
-void dpfip_routes_format(const struct dpfip_bridge *, struct ds *);
-struct json *dpfip_routes_to_json(const struct dpfip_bridge *);
+/* Route export of one bridge, owned by the bridge. */
+struct dpfip_routes *dpfip_routes_create(const char *bridge_name);
+void dpfip_routes_destroy(struct dpfip_routes *);
+
+/* Applies dpfip-announce and dpfip-route-table.  Returns true if the set of
+ * routes starts over (a table was chosen or changed): the caller then adds
+ * every active FIP again. */
+bool dpfip_routes_configure(struct dpfip_routes *, enum dpfip_announce_mode,
+                            const char *table_name);
+
+/* The route of one FIP that became active, or stopped being active. */
+void dpfip_routes_add(struct dpfip_routes *, const struct in6_addr *,
+                      enum dpfip_family);
+void dpfip_routes_remove(struct dpfip_routes *, const struct in6_addr *,
+                         enum dpfip_family);
+
+void dpfip_routes_run(struct dpfip_routes *);
+void dpfip_routes_wait(const struct dpfip_routes *);
+bool dpfip_routes_exports(const struct dpfip_routes *);
+bool dpfip_routes_use_arp(const struct dpfip_routes *);
+void dpfip_routes_format(const struct dpfip_routes *, struct ds *);
+struct json *dpfip_routes_to_json(const struct dpfip_routes *);
+
+/* Whether a routing daemon runs in this network namespace, looked for now
+ * and then while 'exporting'.  Returns true if that changed since the last
+ * call (the bridges' ARP/ND fallback changes with it). */
+bool dpfip_routes_check_daemon(bool exporting);
+void dpfip_routes_wait_daemon(bool exporting);
 
 #endif /* dpfip-route.h */

@@ -16,107 +16,111 @@
 
 #include <config.h>
 
-#include "dpfip-flows.h"
+#include <arpa/inet.h>
+#include "dpfip-neigh.h"
 #include "dpfip-offload.h"
 #include "dpfip-route.h"
 #include "dpfip-private.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
-#include "flow.h"
-#include "timeval.h"
+#include "netdev.h"
+#include "ofproto/ofproto-dpif.h"
+#include "ofproto/ofproto-provider.h"
 #include "unixctl.h"
 #include "util.h"
 
-/* dpfip/show [--json] [BRIDGE]: the FIP table, read only. */
+/* dpfip/show [--json] [BRIDGE] and dpfip/dump-flows [BRIDGE]: the FIP
+ * table, read only.  Both write their text directly (no JSON tree), so
+ * that 100k FIPs take well under a second. */
 
 struct fip_row {
     const struct dpfip_fip *fip;
-    char *floating;
-    char *fixed;
-    char *vm_mac;
-    char *where;                    /* software, offloaded or -. */
-    char *offload;                  /* The same, with details. */
+    char floating[INET6_ADDRSTRLEN];
+    char fixed[INET6_ADDRSTRLEN];
     uint64_t packets[DPFIP_N_DIRECTIONS];
     uint64_t bytes[DPFIP_N_DIRECTIONS];
-    uint64_t dropped;
-    uint64_t offloaded_packets;     /* By OVS's own megaflow offload. */
+    uint64_t dropped[DPFIP_N_DIRECTIONS];
+    uint64_t offloaded_packets;
 };
 
-static char *
-format_addr(const struct in6_addr *addr)
+static void
+format_addr_buf(const struct in6_addr *addr, char buf[INET6_ADDRSTRLEN])
 {
-    struct ds s = DS_EMPTY_INITIALIZER;
+    if (IN6_IS_ADDR_V4MAPPED(addr)) {
+        ovs_be32 ip4 = in6_addr_get_mapped_ipv4(addr);
 
-    dpfip_addr_format(addr, &s);
-    return ds_steal_cstr(&s);
+        inet_ntop(AF_INET, &ip4, buf, INET6_ADDRSTRLEN);
+    } else {
+        inet_ntop(AF_INET6, addr, buf, INET6_ADDRSTRLEN);
+    }
 }
 
 static void
 fip_row_init(struct fip_row *row, const struct dpfip_fip *fip)
 {
+    memset(row, 0, sizeof *row);
     row->fip = fip;
     if (fip->pair.error) {
         const char *eq = strchr(fip->text, '=');
+        size_t n = eq ? eq - fip->text : strlen(fip->text);
 
-        row->floating = eq ? xmemdup0(fip->text, eq - fip->text)
-                           : xstrdup(fip->text);
-        row->fixed = xstrdup(eq ? eq + 1 : "-");
+        ovs_strzcpy(row->floating, fip->text,
+                    MIN(n + 1, sizeof row->floating));
+        ovs_strzcpy(row->fixed, eq ? eq + 1 : "-", sizeof row->fixed);
     } else {
-        row->floating = format_addr(&fip->pair.floating);
-        row->fixed = format_addr(&fip->pair.fixed);
+        format_addr_buf(&fip->pair.floating, row->floating);
+        format_addr_buf(&fip->pair.fixed, row->fixed);
     }
-    row->vm_mac = (fip->vm_mac_error ? xstrdup("-")
-                   : xasprintf(ETH_ADDR_FMT, ETH_ADDR_ARGS(fip->vm_mac)));
-    row->where = xstrdup(fip->state != DPFIP_ACTIVE ? "-"
-                         : dpfip_offload_where(fip));
-
-    struct ds offload = DS_EMPTY_INITIALIZER;
-    dpfip_offload_format(fip, &offload);
-    row->offload = ds_steal_cstr(&offload);
     for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
-        atomic_read_relaxed(&fip->stats[i]->n_packets, &row->packets[i]);
-        atomic_read_relaxed(&fip->stats[i]->n_bytes, &row->bytes[i]);
+        const struct dpfip_dir_stats *d = &fip->stats->dir[i];
+        uint64_t offloaded;
+
+        atomic_read_relaxed(&CONST_CAST(struct dpfip_dir_stats *, d)
+                            ->n_packets, &row->packets[i]);
+        atomic_read_relaxed(&CONST_CAST(struct dpfip_dir_stats *, d)
+                            ->n_bytes, &row->bytes[i]);
+        atomic_read_relaxed(&CONST_CAST(struct dpfip_dir_stats *, d)
+                            ->n_dropped, &row->dropped[i]);
+        atomic_read_relaxed(&CONST_CAST(struct dpfip_dir_stats *, d)
+                            ->n_offloaded_packets, &offloaded);
+        row->offloaded_packets += offloaded;
     }
-    uint64_t d0, d1;
-    atomic_read_relaxed(&fip->stats[0]->n_dropped, &d0);
-    atomic_read_relaxed(&fip->stats[1]->n_dropped, &d1);
-    row->dropped = d0 + d1;
-    uint64_t o0, o1;
-    atomic_read_relaxed(&fip->stats[0]->n_offloaded_packets, &o0);
-    atomic_read_relaxed(&fip->stats[1]->n_offloaded_packets, &o1);
-    row->offloaded_packets = o0 + o1;
 }
 
-static void
-fip_row_destroy(struct fip_row *row)
-{
-    free(row->floating);
-    free(row->fixed);
-    free(row->vm_mac);
-    free(row->where);
-    free(row->offload);
-}
-
+/* Valid pairs by family and address, then the rest by text; ties by
+ * interface name. */
 static int
 compare_rows(const void *a_, const void *b_)
 {
-    const struct fip_row *a = a_;
-    const struct fip_row *b = b_;
-    int cmp = strcmp(a->floating, b->floating);
+    const struct fip_row *ra = a_, *rb = b_;
+    const struct dpfip_fip *a = ra->fip, *b = rb->fip;
+    int cmp;
 
-    return cmp ? cmp : strcmp(a->fip->iface_name, b->fip->iface_name);
+    if (!a->pair.error != !b->pair.error) {
+        return a->pair.error ? 1 : -1;
+    }
+    if (!a->pair.error) {
+        cmp = (a->pair.family != b->pair.family
+               ? (int) a->pair.family - (int) b->pair.family
+               : memcmp(&a->pair.floating, &b->pair.floating,
+                        sizeof a->pair.floating));
+    } else {
+        cmp = strcmp(a->text, b->text);
+    }
+    return cmp ? cmp : strcmp(a->iface->name, b->iface->name);
 }
 
 static struct fip_row *
 collect_rows(const struct dpfip_bridge *br, size_t *n_rows)
 {
+    const struct dpfip_iface *iface;
     const struct dpfip_fip *fip;
     struct fip_row *rows;
     size_t n = 0;
 
-    rows = xmalloc((hmap_count(&dpfip_fips) + 1) * sizeof *rows);
-    HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-        if (!strcmp(fip->bridge_name, br->name)) {
+    rows = xmalloc((br->n_fips + 1) * sizeof *rows);
+    HMAP_FOR_EACH (iface, node, &br->ifaces) {
+        HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
             fip_row_init(&rows[n++], fip);
         }
     }
@@ -125,90 +129,58 @@ collect_rows(const struct dpfip_bridge *br, size_t *n_rows)
     return rows;
 }
 
-static int
-compare_bridges(const void *a_, const void *b_)
+static void
+put_router(struct ds *s, const char *indent, const struct dpfip_router_cfg *r,
+           struct eth_addr mac, bool has_mac)
 {
-    const struct dpfip_bridge *const *a = a_;
-    const struct dpfip_bridge *const *b = b_;
-
-    return strcmp((*a)->name, (*b)->name);
-}
-
-static const struct dpfip_bridge **
-sorted_bridges(const char *name, size_t *n_bridges)
-{
-    const struct dpfip_bridge **bridges;
-    const struct dpfip_bridge *br;
-    size_t n = 0;
-
-    bridges = xmalloc((hmap_count(&dpfip_bridges) + 1) * sizeof *bridges);
-    HMAP_FOR_EACH (br, hmap_node, &dpfip_bridges) {
-        if (!name || !strcmp(name, br->name)) {
-            bridges[n++] = br;
+    for (int i = 0; i < DPFIP_N_FAMILIES; i++) {
+        if (r->has[i]) {
+            ds_put_format(s, "%s%s router: ", indent,
+                          dpfip_family_to_string(i));
+            dpfip_addr_format(&r->addr[i].addr, s);
+            ds_put_format(s, "/%u", r->addr[i].plen);
+            if (has_mac) {
+                ds_put_format(s, " at "ETH_ADDR_FMT, ETH_ADDR_ARGS(mac));
+            }
+            ds_put_char(s, '\n');
         }
     }
-    qsort(bridges, n, sizeof *bridges, compare_bridges);
-    *n_bridges = n;
-    return bridges;
-}
-
-static const char *
-gateway_state(const struct dpfip_bridge *br, enum dpfip_family family)
-{
-    return (br->cfg.has_gw_mac ? "configured"
-            : br->gw[family].resolved ? "learned"
-            : "resolving");
 }
 
 static void
 show_bridge_text(struct ds *s, const struct dpfip_bridge *br)
 {
-    long long int now = time_msec();
+    const struct dpfip_bridge_cfg *cfg = &br->cfg;
 
     ds_put_format(s, "bridge %s:\n", br->name);
     if (br->error) {
         ds_put_format(s, "  error: %s\n", br->error);
     }
-    if (br->cfg.uplink) {
-        ds_put_format(s, "  uplink: %s", br->cfg.uplink);
+    if (cfg->uplink) {
+        ds_put_format(s, "  uplink: %s", cfg->uplink);
         if (br->uplink_port != OFPP_NONE) {
-            ds_put_format(s, " (OpenFlow port %"PRIu32"), external MAC "
-                          ETH_ADDR_FMT, ofp_to_u16(br->uplink_port),
+            ds_put_format(s, " (OpenFlow port %"PRIu32")",
+                          ofp_to_u16(br->uplink_port));
+        }
+        if (!eth_addr_is_zero(br->ext_mac)) {
+            ds_put_format(s, ", external MAC "ETH_ADDR_FMT,
                           ETH_ADDR_ARGS(br->ext_mac));
         }
-        ds_put_char(s, '\n');
-    }
-    for (int i = 0; i < DPFIP_N_FAMILIES; i++) {
-        const struct dpfip_gateway *gw = &br->gw[i];
-
-        if (!br->cfg.has_gw[i]) {
-            continue;
-        }
-        ds_put_format(s, "  %s gateway: ", dpfip_family_to_string(i));
-        dpfip_addr_format(&br->cfg.gw[i], s);
-        if (gw->resolved) {
-            ds_put_format(s, " at "ETH_ADDR_FMT" (%s", ETH_ADDR_ARGS(gw->mac),
-                          gateway_state(br, i));
-            if (!br->cfg.has_gw_mac) {
-                ds_put_format(s, " %lld s ago",
-                              (now - gw->resolved_at) / 1000);
-            }
-            ds_put_char(s, ')');
-        } else {
-            ds_put_format(s, " resolving (%u probes sent)", gw->n_probes);
+        if (cfg->uplink_vlan) {
+            ds_put_format(s, ", VLAN %"PRIu16, cfg->uplink_vlan);
         }
         ds_put_char(s, '\n');
     }
-    for (int i = 0; i < DPFIP_N_FAMILIES; i++) {
-        if (br->cfg.has_router[i]) {
-            ds_put_format(s, "  %s router: ", dpfip_family_to_string(i));
-            dpfip_addr_format(&br->cfg.router[i], s);
-            ds_put_format(s, "/%d at "ETH_ADDR_FMT"\n", br->cfg.router_plen[i],
-                          ETH_ADDR_ARGS(br->cfg.router_mac));
-        }
+    dpfip_neigh_format(br->neigh, s);
+    put_router(s, "  ", &cfg->router, cfg->router_mac, cfg->has_router_mac);
+    if (cfg->has_router_mac && !cfg->router.has[0] && !cfg->router.has[1]) {
+        ds_put_format(s, "  router MAC: "ETH_ADDR_FMT"\n",
+                      ETH_ADDR_ARGS(cfg->router_mac));
     }
-    dpfip_routes_format(br, s);
-    ds_put_format(s, "  flows: %"PRIuSIZE"\n", dpfip_flows_count(br));
+    ds_put_cstr(s, "  internal: ");
+    dpfip_prefixes_format(cfg->internal, s);
+    ds_put_char(s, '\n');
+    dpfip_routes_format(br->routes, s);
 
     size_t n_rows;
     struct fip_row *rows = collect_rows(br, &n_rows);
@@ -217,7 +189,7 @@ show_bridge_text(struct ds *s, const struct dpfip_bridge *br)
     for (size_t i = 0; i < n_rows; i++) {
         wf = MAX(wf, strlen(rows[i].floating));
         wx = MAX(wx, strlen(rows[i].fixed));
-        wp = MAX(wp, strlen(rows[i].fip->iface_name));
+        wp = MAX(wp, strlen(rows[i].fip->iface->name));
     }
     ds_put_format(s, "  %-*s  %-*s  %-*s  %-17s  %-7s  %-8s  %10s  %12s  "
                   "%10s  %12s\n", wf, "FLOATING", wx, "FIXED", wp, "PORT",
@@ -225,176 +197,355 @@ show_bridge_text(struct ds *s, const struct dpfip_bridge *br)
                   "OUT PKTS", "OUT BYTES");
     for (size_t i = 0; i < n_rows; i++) {
         const struct fip_row *r = &rows[i];
+        const struct dpfip_fip *fip = r->fip;
+        const struct dpfip_iface *iface = fip->iface;
+        const char *where = (fip->state != DPFIP_ACTIVE ? "-"
+                             : dpfip_offload_where(fip));
 
-        ds_put_format(s, "  %-*s  %-*s  %-*s  %-17s  %-7s  %-8s  %10"PRIu64
-                      "  %12"PRIu64"  %10"PRIu64"  %12"PRIu64"\n",
-                      wf, r->floating, wx, r->fixed, wp, r->fip->iface_name,
-                      r->vm_mac, dpfip_state_to_string(r->fip->state),
-                      r->where, r->packets[DPFIP_DNAT], r->bytes[DPFIP_DNAT],
+        ds_put_format(s, "  %-*s  %-*s  %-*s  ", wf, r->floating, wx,
+                      r->fixed, wp, iface->name);
+        if (eth_addr_is_zero(iface->cfg.vm_mac)) {
+            ds_put_format(s, "%-17s", "-");
+        } else {
+            ds_put_format(s, ETH_ADDR_FMT, ETH_ADDR_ARGS(iface->cfg.vm_mac));
+        }
+        ds_put_format(s, "  %-7s  %-8s  %10"PRIu64"  %12"PRIu64"  %10"PRIu64
+                      "  %12"PRIu64"\n", dpfip_state_to_string(fip->state),
+                      where, r->packets[DPFIP_DNAT], r->bytes[DPFIP_DNAT],
                       r->packets[DPFIP_SNAT], r->bytes[DPFIP_SNAT]);
-        if (r->fip->reason) {
-            ds_put_format(s, "    reason: %s\n", r->fip->reason);
+        if (fip->reason) {
+            ds_put_format(s, "    reason: %s\n", fip->reason);
         }
-        if (strcmp(r->where, r->offload)) {
-            ds_put_format(s, "    where: %s\n", r->offload);
+        if (fip->state == DPFIP_ACTIVE) {
+            size_t start = s->length;
+
+            ds_put_cstr(s, "    where: ");
+            dpfip_offload_format(fip, s);
+            if (!strcmp(s->string + start + strlen("    where: "), where)) {
+                ds_truncate(s, start);
+            } else {
+                ds_put_char(s, '\n');
+            }
         }
-        fip_row_destroy(&rows[i]);
+        if (r->dropped[DPFIP_DNAT] || r->dropped[DPFIP_SNAT]) {
+            ds_put_format(s, "    dropped: in %"PRIu64", out %"PRIu64"\n",
+                          r->dropped[DPFIP_DNAT], r->dropped[DPFIP_SNAT]);
+        }
     }
     free(rows);
 }
 
-static struct json *
-json_string_or_null(const char *s)
+/* JSON, written directly. */
+
+static void
+json_key(struct ds *s, const char *key, bool *first)
 {
-    return s ? json_string_create(s) : json_null_create();
-}
-
-static struct json *
-json_addr(const struct in6_addr *addr)
-{
-    return json_string_create_nocopy(format_addr(addr));
-}
-
-static struct json *
-json_mac(struct eth_addr mac)
-{
-    return json_string_create_nocopy(xasprintf(ETH_ADDR_FMT,
-                                               ETH_ADDR_ARGS(mac)));
-}
-
-static struct json *
-show_bridge_json(const struct dpfip_bridge *br)
-{
-    struct json *jbr = json_object_create();
-    struct json *gateways = json_array_create_empty();
-    struct json *fips = json_array_create_empty();
-
-    json_object_put_string(jbr, "name", br->name);
-    json_object_put(jbr, "error", json_string_or_null(br->error));
-    json_object_put(jbr, "uplink", json_string_or_null(br->cfg.uplink));
-    json_object_put(jbr, "uplink_ofport",
-                    br->uplink_port == OFPP_NONE ? json_null_create()
-                    : json_integer_create(ofp_to_u16(br->uplink_port)));
-    json_object_put(jbr, "external_mac", json_mac(br->ext_mac));
-    json_object_put(jbr, "router_mac", json_mac(br->cfg.router_mac));
-    json_object_put(jbr, "flows", json_integer_create(dpfip_flows_count(br)));
-    json_object_put(jbr, "announce", dpfip_routes_to_json(br));
-    for (int i = 0; i < DPFIP_N_FAMILIES; i++) {
-        if (br->cfg.has_gw[i]) {
-            struct json *jgw = json_object_create();
-
-            json_object_put_string(jgw, "family", dpfip_family_to_string(i));
-            json_object_put(jgw, "address", json_addr(&br->cfg.gw[i]));
-            json_object_put(jgw, "mac", br->gw[i].resolved
-                            ? json_mac(br->gw[i].mac) : json_null_create());
-            json_object_put_string(jgw, "state", gateway_state(br, i));
-            json_object_put(jgw, "probes",
-                            json_integer_create(br->gw[i].n_probes));
-            json_array_add(gateways, jgw);
-        }
+    if (!*first) {
+        ds_put_char(s, ',');
     }
-    json_object_put(jbr, "gateways", gateways);
+    *first = false;
+    json_string_escape(key, s);
+    ds_put_char(s, ':');
+}
+
+static void
+json_put_string(struct ds *s, const char *key, const char *value,
+                bool *first)
+{
+    json_key(s, key, first);
+    if (value) {
+        json_string_escape(value, s);
+    } else {
+        ds_put_cstr(s, "null");
+    }
+}
+
+static void
+json_put_uint(struct ds *s, const char *key, uint64_t value, bool *first)
+{
+    json_key(s, key, first);
+    ds_put_format(s, "%"PRIu64, value);
+}
+
+static void
+json_put_mac(struct ds *s, const char *key, struct eth_addr mac, bool valid,
+             bool *first)
+{
+    json_key(s, key, first);
+    if (valid) {
+        ds_put_format(s, "\""ETH_ADDR_FMT"\"", ETH_ADDR_ARGS(mac));
+    } else {
+        ds_put_cstr(s, "null");
+    }
+}
+
+static void
+json_put_tree(struct ds *s, const char *key, struct json *json, bool *first)
+{
+    json_key(s, key, first);
+    json_to_ds(json, 0, s);
+    json_destroy(json);
+}
+
+static void
+show_bridge_json(struct ds *s, const struct dpfip_bridge *br)
+{
+    const struct dpfip_bridge_cfg *cfg = &br->cfg;
+    bool first = true;
+
+    ds_put_char(s, '{');
+    json_put_string(s, "name", br->name, &first);
+    json_put_string(s, "error", br->error, &first);
+    json_put_string(s, "uplink", cfg->uplink, &first);
+    json_key(s, "uplink_ofport", &first);
+    if (br->uplink_port == OFPP_NONE) {
+        ds_put_cstr(s, "null");
+    } else {
+        ds_put_format(s, "%"PRIu16, ofp_to_u16(br->uplink_port));
+    }
+    json_put_uint(s, "uplink_vlan", cfg->uplink_vlan, &first);
+    json_put_mac(s, "external_mac", br->ext_mac, true, &first);
+    json_put_mac(s, "router_mac", cfg->router_mac, cfg->has_router_mac,
+                 &first);
+    struct ds internal = DS_EMPTY_INITIALIZER;
+    dpfip_prefixes_format(cfg->internal, &internal);
+    json_put_string(s, "internal", ds_cstr(&internal), &first);
+    ds_destroy(&internal);
+    json_put_tree(s, "announce", dpfip_routes_to_json(br->routes), &first);
+    json_put_tree(s, "gateways", dpfip_neigh_gateways_to_json(br->neigh),
+                  &first);
+    json_put_uint(s, "spoofed_drops", dpfip_neigh_spoofed(br->neigh),
+                  &first);
 
     size_t n_rows;
     struct fip_row *rows = collect_rows(br, &n_rows);
+    json_key(s, "fips", &first);
+    ds_put_char(s, '[');
     for (size_t i = 0; i < n_rows; i++) {
         const struct fip_row *r = &rows[i];
-        struct json *jfip = json_object_create();
+        const struct dpfip_fip *fip = r->fip;
+        const struct dpfip_iface *iface = fip->iface;
+        bool f = true;
 
-        json_object_put_string(jfip, "floating", r->floating);
-        json_object_put_string(jfip, "fixed", r->fixed);
-        json_object_put_string(jfip, "port", r->fip->iface_name);
-        json_object_put(jfip, "vm_mac", r->fip->vm_mac_error
-                        ? json_null_create() : json_mac(r->fip->vm_mac));
-        json_object_put_string(jfip, "state",
-                               dpfip_state_to_string(r->fip->state));
-        json_object_put(jfip, "reason", json_string_or_null(r->fip->reason));
-        json_object_put_string(jfip, "where", r->where);
-        json_object_put_string(jfip, "offload", r->offload);
-        json_object_put(jfip, "in_packets",
-                        json_integer_create(r->packets[DPFIP_DNAT]));
-        json_object_put(jfip, "in_bytes",
-                        json_integer_create(r->bytes[DPFIP_DNAT]));
-        json_object_put(jfip, "out_packets",
-                        json_integer_create(r->packets[DPFIP_SNAT]));
-        json_object_put(jfip, "out_bytes",
-                        json_integer_create(r->bytes[DPFIP_SNAT]));
-        json_object_put(jfip, "dropped", json_integer_create(r->dropped));
-        json_object_put(jfip, "offloaded_packets",
-                        json_integer_create(r->offloaded_packets));
-        json_object_put(jfip, "announcements",
-                        json_integer_create(r->fip->n_announced));
-        json_array_add(fips, jfip);
-        fip_row_destroy(&rows[i]);
+        if (i) {
+            ds_put_char(s, ',');
+        }
+        ds_put_char(s, '{');
+        json_put_string(s, "floating", r->floating, &f);
+        json_put_string(s, "fixed", r->fixed, &f);
+        json_put_string(s, "port", iface->name, &f);
+        json_put_mac(s, "vm_mac", iface->cfg.vm_mac,
+                     !eth_addr_is_zero(iface->cfg.vm_mac), &f);
+        json_put_mac(s, "router_mac", iface->ctx.router_mac,
+                     !iface->error, &f);
+        json_put_string(s, "state", dpfip_state_to_string(fip->state), &f);
+        json_put_string(s, "reason", fip->reason, &f);
+        json_put_string(s, "where", (fip->state != DPFIP_ACTIVE ? "-"
+                                     : dpfip_offload_where(fip)), &f);
+        struct ds offload = DS_EMPTY_INITIALIZER;
+        dpfip_offload_format(fip, &offload);
+        json_put_string(s, "offload", ds_cstr(&offload), &f);
+        ds_destroy(&offload);
+        json_put_uint(s, "in_packets", r->packets[DPFIP_DNAT], &f);
+        json_put_uint(s, "in_bytes", r->bytes[DPFIP_DNAT], &f);
+        json_put_uint(s, "out_packets", r->packets[DPFIP_SNAT], &f);
+        json_put_uint(s, "out_bytes", r->bytes[DPFIP_SNAT], &f);
+        json_put_uint(s, "in_dropped", r->dropped[DPFIP_DNAT], &f);
+        json_put_uint(s, "out_dropped", r->dropped[DPFIP_SNAT], &f);
+        json_put_uint(s, "dropped", r->dropped[DPFIP_DNAT]
+                      + r->dropped[DPFIP_SNAT], &f);
+        json_put_uint(s, "offloaded_packets", r->offloaded_packets, &f);
+        json_put_uint(s, "announcements", fip->announcement.n_sent, &f);
+        ds_put_char(s, '}');
     }
+    ds_put_char(s, ']');
     free(rows);
-    json_object_put(jbr, "fips", fips);
-    return jbr;
+    ds_put_char(s, '}');
+}
+
+static bool
+parse_args(struct unixctl_conn *conn, int argc, const char *argv[],
+           bool allow_json, const char **name, bool *json)
+{
+    *name = NULL;
+    *json = false;
+    for (int i = 1; i < argc; i++) {
+        if (allow_json && !strcmp(argv[i], "--json")) {
+            *json = true;
+        } else if (!*name && argv[i][0] != '-') {
+            *name = argv[i];
+        } else {
+            unixctl_command_reply_error(conn, allow_json
+                                        ? "usage: dpfip/show [--json] "
+                                          "[BRIDGE]"
+                                        : "usage: dpfip/dump-flows "
+                                          "[BRIDGE]");
+            return false;
+        }
+    }
+    if (*name && !dpfip_bridge_find(*name)) {
+        char *error = xasprintf("%s is not a dpfip bridge", *name);
+
+        unixctl_command_reply_error(conn, error);
+        free(error);
+        return false;
+    }
+    return true;
 }
 
 static void
 dpfip_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
                    void *aux OVS_UNUSED)
 {
-    const char *name = NULL;
-    bool json = false;
+    struct ds s = DS_EMPTY_INITIALIZER;
+    const struct dpfip_bridge **brs;
+    const char *name;
+    size_t n_brs;
+    bool json;
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            json = true;
-        } else if (!name) {
-            name = argv[i];
-        } else {
-            unixctl_command_reply_error(conn, "usage: dpfip/show [--json] "
-                                        "[BRIDGE]");
-            return;
-        }
+    if (!parse_args(conn, argc, argv, true, &name, &json)) {
+        return;
     }
     if (!json && !dpfip_is_enabled()) {
         unixctl_command_reply(conn, "dpfip is disabled (Open_vSwitch "
                               "other_config:dpfip-enable is not true)\n");
         return;
     }
-    if (name && !dpfip_bridge_find(name)) {
-        char *error = xasprintf("%s is not a dpfip bridge", name);
 
-        unixctl_command_reply_error(conn, error);
-        free(error);
-        return;
-    }
-
-    size_t n_bridges;
-    const struct dpfip_bridge **bridges = sorted_bridges(name, &n_bridges);
+    brs = dpfip_bridges_sorted(name, &n_brs);
     if (json) {
-        struct json *top = json_object_create();
-        struct json *jbridges = json_array_create_empty();
+        bool first = true;
 
-        for (size_t i = 0; i < n_bridges; i++) {
-            json_array_add(jbridges, show_bridge_json(bridges[i]));
+        ds_put_char(&s, '{');
+        json_key(&s, "enabled", &first);
+        ds_put_cstr(&s, dpfip_is_enabled() ? "true" : "false");
+        json_put_string(&s, "error", dpfip_global_error(), &first);
+        json_put_uint(&s, "unknown_fip_drops", dpfip_xlate_unknown_drops(),
+                      &first);
+        json_key(&s, "bridges", &first);
+        ds_put_char(&s, '[');
+        for (size_t i = 0; i < n_brs; i++) {
+            if (i) {
+                ds_put_char(&s, ',');
+            }
+            show_bridge_json(&s, brs[i]);
         }
-        json_object_put(top, "enabled",
-                        json_boolean_create(dpfip_is_enabled()));
-        json_object_put(top, "bridges", jbridges);
-        json_object_put(top, "unknown_fip_drops",
-                        json_integer_create(dpfip_xlate_unknown_drops()));
-        char *s = json_to_string(top, JSSF_SORT);
-        unixctl_command_reply(conn, s);
-        free(s);
-        json_destroy(top);
+        ds_put_cstr(&s, "]}");
     } else {
-        struct ds s = DS_EMPTY_INITIALIZER;
-
-        for (size_t i = 0; i < n_bridges; i++) {
-            show_bridge_text(&s, bridges[i]);
+        if (dpfip_global_error()) {
+            ds_put_format(&s, "error: %s\n", dpfip_global_error());
+        }
+        for (size_t i = 0; i < n_brs; i++) {
+            show_bridge_text(&s, brs[i]);
         }
         if (!name) {
             ds_put_format(&s, "packets dropped for an inactive floating IP: "
                           "%"PRIu64"\n", dpfip_xlate_unknown_drops());
         }
-        unixctl_command_reply(conn, ds_cstr(&s));
-        ds_destroy(&s);
     }
-    free(bridges);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+    free(brs);
+}
+
+static const char *
+port_name(const struct dpfip_bridge *br, ofp_port_t port)
+{
+    const struct ofport *ofport = ofproto_get_port(&br->ofproto->up, port);
+
+    return ofport ? netdev_get_name(ofport->netdev) : "?";
+}
+
+static void
+put_vlan(struct ds *s, uint16_t vlan)
+{
+    if (vlan) {
+        ds_put_format(s, ",dl_vlan=%"PRIu16, vlan);
+    } else {
+        ds_put_cstr(s, ",vlan_tci=0x0000/0x1000");
+    }
+}
+
+/* One active FIP's two directions, in the syntax of ovs-ofctl's flows. */
+static void
+dump_fip(struct ds *s, const struct dpfip_bridge *br,
+         const struct dpfip_fip *fip)
+{
+    const struct dpfip_rewrite *rw = &fip->rw;
+    const char *ip = rw->family == DPFIP_IPV4 ? "ip" : "ipv6";
+    const char *nw = rw->family == DPFIP_IPV4 ? "nw" : "ipv6";
+    struct fip_row row;
+
+    fip_row_init(&row, fip);
+
+    ds_put_format(s, "  in_port=%s,dl_dst="ETH_ADDR_FMT,
+                  port_name(br, rw->uplink_port), ETH_ADDR_ARGS(rw->ext_mac));
+    put_vlan(s, rw->uplink_vlan);
+    ds_put_format(s, ",%s,%s_dst=%s actions=%sdpfip(dnat,fip=%s),output:%s"
+                  " n_packets=%"PRIu64" n_bytes=%"PRIu64" dropped=%"PRIu64
+                  "\n", ip, nw, row.floating,
+                  rw->uplink_vlan ? "pop_vlan," : "", row.floating,
+                  port_name(br, rw->vm_port), row.packets[DPFIP_DNAT],
+                  row.bytes[DPFIP_DNAT], row.dropped[DPFIP_DNAT]);
+
+    ds_put_format(s, "  in_port=%s,dl_src="ETH_ADDR_FMT",dl_dst="
+                  ETH_ADDR_FMT, port_name(br, rw->vm_port),
+                  ETH_ADDR_ARGS(rw->vm_mac), ETH_ADDR_ARGS(rw->router_mac));
+    put_vlan(s, 0);
+    ds_put_format(s, ",%s,%s_src=%s", ip, nw, row.fixed);
+    size_t n_internal = dpfip_prefixes_count(rw->internal, rw->family);
+    if (n_internal) {
+        ds_put_format(s, ",%s_dst!=", nw);
+        for (size_t i = 0, j = 0; i < rw->internal->n; i++) {
+            const struct dpfip_prefix *p = &rw->internal->p[i];
+
+            if (p->family == rw->family) {
+                ds_put_cstr(s, j++ ? "|" : "");
+                dpfip_addr_format(&p->addr, s);
+                ds_put_format(s, "/%u", p->plen);
+            }
+        }
+    }
+    ds_put_format(s, " actions=dpfip(snat,fip=%s),", row.floating);
+    if (rw->uplink_vlan) {
+        ds_put_format(s, "mod_vlan_vid:%"PRIu16",", rw->uplink_vlan);
+    }
+    ds_put_format(s, "output:%s n_packets=%"PRIu64" n_bytes=%"PRIu64
+                  " dropped=%"PRIu64"\n", port_name(br, rw->uplink_port),
+                  row.packets[DPFIP_SNAT], row.bytes[DPFIP_SNAT],
+                  row.dropped[DPFIP_SNAT]);
+}
+
+static void
+dpfip_unixctl_dump_flows(struct unixctl_conn *conn, int argc,
+                         const char *argv[], void *aux OVS_UNUSED)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    const struct dpfip_bridge **brs;
+    const char *name;
+    size_t n_brs;
+    bool json;
+
+    if (!parse_args(conn, argc, argv, false, &name, &json)) {
+        return;
+    }
+    brs = dpfip_bridges_sorted(name, &n_brs);
+    for (size_t i = 0; i < n_brs; i++) {
+        const struct dpfip_bridge *br = brs[i];
+        size_t n_rows;
+        struct fip_row *rows = collect_rows(br, &n_rows);
+
+        ds_put_format(&s, "bridge %s: taken before table 0\n", br->name);
+        for (size_t j = 0; j < n_rows; j++) {
+            if (rows[j].fip->state == DPFIP_ACTIVE) {
+                dump_fip(&s, br, rows[j].fip);
+            }
+        }
+        free(rows);
+    }
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+    free(brs);
 }
 
 void
@@ -402,4 +553,6 @@ dpfip_unixctl_register(void)
 {
     unixctl_command_register("dpfip/show", "[--json] [BRIDGE]", 0, 2,
                              dpfip_unixctl_show, NULL);
+    unixctl_command_register("dpfip/dump-flows", "[BRIDGE]", 0, 1,
+                             dpfip_unixctl_dump_flows, NULL);
 }

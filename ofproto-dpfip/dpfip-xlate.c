@@ -19,15 +19,25 @@
 
 #include "coverage.h"
 #include "dpfip-private.h"
-#include "dpfip-route.h"
 #include "dpif.h"
 #include "flow.h"
 #include "hash.h"
+#include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-dpif-xlate-cache.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
 #include "ovs-rcu.h"
 
-/* Translation of the dpfip action, and the RCU snapshots it reads.
+/* Translation: which packets are FIP traffic, and the dpfip action.
+ *
+ * dpfip classifies a packet once, when it enters a bridge, before table 0
+ * (dpfip_xlate_ingress()), from the snapshots below: no OpenFlow rule per
+ * FIP, no register, nothing the bridge's own flows can see or remove.
+ * Every field the decision reads is unwildcarded, in the order it reads
+ * them, so a megaflow is exactly as specific as the decision: traffic that
+ * is not for dpfip pays at most for its destination MAC (uplink) or
+ * source address (a VM port with FIPs).
  *
  * The action rewrites the flow exactly like the equivalent set_field and
  * dec_ttl actions would, so ofproto-dpif commits one set of masked set
@@ -35,11 +45,14 @@
 
 VLOG_DEFINE_THIS_MODULE(dpfip_xlate);
 
+COVERAGE_DEFINE(dpfip_xlate_ingress);
 COVERAGE_DEFINE(dpfip_xlate_unknown);
 COVERAGE_DEFINE(dpfip_xlate_drop);
 
-static struct cmap xfips = CMAP_INITIALIZER;
 static struct cmap xbridges = CMAP_INITIALIZER;
+static struct cmap xports = CMAP_INITIALIZER;
+static struct cmap xfips = CMAP_INITIALIZER;        /* By floating. */
+static struct cmap xfips_snat = CMAP_INITIALIZER;   /* By port and fixed. */
 static atomic_uint64_t unknown_drops = ATOMIC_VAR_INIT(0);
 
 /* Counters. */
@@ -69,26 +82,60 @@ dpfip_xc_stats_unref(struct dpfip_xc_stats *stats)
 }
 
 void
-dpfip_xc_stats_add(struct dpfip_xc_stats *stats, uint64_t n_packets,
-                   uint64_t n_bytes)
+dpfip_xc_stats_add(struct dpfip_xc_stats *stats, enum dpfip_direction dir,
+                   uint64_t n_packets, uint64_t n_bytes)
 {
+    struct dpfip_dir_stats *d = &stats->dir[dir];
     uint64_t orig;
 
-    atomic_add_relaxed(&stats->n_packets, n_packets, &orig);
-    atomic_add_relaxed(&stats->n_bytes, n_bytes, &orig);
+    atomic_add_relaxed(&d->n_packets, n_packets, &orig);
+    atomic_add_relaxed(&d->n_bytes, n_bytes, &orig);
 }
 
 void
-dpfip_xc_stats_credit(struct dpfip_xc_stats *stats,
-                      const struct dpif_flow_stats *fs, bool offloaded)
+dpfip_xc_stats_add_dropped(struct dpfip_xc_stats *stats,
+                           enum dpfip_direction dir, uint64_t n_packets)
 {
     uint64_t orig;
 
-    dpfip_xc_stats_add(stats, fs->n_packets, fs->n_bytes);
-    if (offloaded) {
-        atomic_add_relaxed(&stats->n_offloaded_packets, fs->n_packets,
-                           &orig);
-        atomic_add_relaxed(&stats->n_offloaded_bytes, fs->n_bytes, &orig);
+    atomic_add_relaxed(&stats->dir[dir].n_dropped, n_packets, &orig);
+}
+
+/* Adds what hardware forwarded and dropped. */
+void
+dpfip_xc_stats_add_offloaded(struct dpfip_xc_stats *stats,
+                             enum dpfip_direction dir, uint64_t n_packets,
+                             uint64_t n_bytes, uint64_t n_dropped)
+{
+    struct dpfip_dir_stats *d = &stats->dir[dir];
+    uint64_t orig;
+
+    dpfip_xc_stats_add(stats, dir, n_packets, n_bytes);
+    atomic_add_relaxed(&d->n_offloaded_packets, n_packets, &orig);
+    atomic_add_relaxed(&d->n_offloaded_bytes, n_bytes, &orig);
+    dpfip_xc_stats_add_dropped(stats, dir, n_dropped);
+}
+
+void
+dpfip_xc_stats_credit(struct dpfip_xc_stats *stats, int counter,
+                      const struct dpif_flow_stats *fs, bool offloaded)
+{
+    switch ((enum dpfip_xc_counter) counter) {
+    case DPFIP_XC_DNAT:
+    case DPFIP_XC_SNAT:
+        if (offloaded) {
+            dpfip_xc_stats_add_offloaded(stats, counter, fs->n_packets,
+                                         fs->n_bytes, 0);
+        } else {
+            dpfip_xc_stats_add(stats, counter, fs->n_packets, fs->n_bytes);
+        }
+        break;
+    case DPFIP_XC_DNAT_DROP:
+        dpfip_xc_stats_add_dropped(stats, DPFIP_DNAT, fs->n_packets);
+        break;
+    case DPFIP_XC_SNAT_DROP:
+        dpfip_xc_stats_add_dropped(stats, DPFIP_SNAT, fs->n_packets);
+        break;
     }
 }
 
@@ -109,28 +156,72 @@ hash_addr(const struct in6_addr *addr)
     return hash_bytes(addr, sizeof *addr, 0);
 }
 
+static uint32_t
+hash_port(const struct ofproto_dpif *ofproto, ofp_port_t port)
+{
+    return hash_int(ofp_to_u16(port), hash_pointer(ofproto, 0));
+}
+
+static uint32_t
+hash_snat(const struct ofproto_dpif *ofproto, ofp_port_t port,
+          const struct in6_addr *fixed)
+{
+    return hash_bytes(fixed, sizeof *fixed, hash_port(ofproto, port));
+}
+
+const struct dpfip_xbridge *
+dpfip_xbridge_lookup(const struct ofproto_dpif *ofproto)
+{
+    const struct dpfip_xbridge *xb;
+
+    CMAP_FOR_EACH_WITH_HASH (xb, cmap_node, hash_pointer(ofproto, 0),
+                             &xbridges) {
+        if (xb->ofproto == ofproto) {
+            return xb;
+        }
+    }
+    return NULL;
+}
+
+const struct dpfip_xport *
+dpfip_xport_lookup(const struct ofproto_dpif *ofproto, ofp_port_t port)
+{
+    const struct dpfip_xport *xp;
+
+    CMAP_FOR_EACH_WITH_HASH (xp, cmap_node, hash_port(ofproto, port),
+                             &xports) {
+        if (xp->ofproto == ofproto && xp->port == port) {
+            return xp;
+        }
+    }
+    return NULL;
+}
+
 const struct dpfip_xfip *
 dpfip_xfip_lookup(const struct in6_addr *floating)
 {
     const struct dpfip_xfip *xfip;
 
-    CMAP_FOR_EACH_WITH_HASH (xfip, cmap_node, hash_addr(floating), &xfips) {
-        if (ipv6_addr_equals(&xfip->floating, floating)) {
+    CMAP_FOR_EACH_WITH_HASH (xfip, floating_node, hash_addr(floating),
+                             &xfips) {
+        if (ipv6_addr_equals(&xfip->rw.floating, floating)) {
             return xfip;
         }
     }
     return NULL;
 }
 
-const struct dpfip_xbridge *
-dpfip_xbridge_lookup(const struct ofproto_dpif *ofproto)
+static const struct dpfip_xfip *
+xfip_lookup_snat(const struct ofproto_dpif *ofproto, ofp_port_t port,
+                 const struct in6_addr *fixed)
 {
-    const struct dpfip_xbridge *xbridge;
+    const struct dpfip_xfip *xfip;
 
-    CMAP_FOR_EACH_WITH_HASH (xbridge, cmap_node, hash_pointer(ofproto, 0),
-                             &xbridges) {
-        if (xbridge->ofproto == ofproto) {
-            return xbridge;
+    CMAP_FOR_EACH_WITH_HASH (xfip, snat_node, hash_snat(ofproto, port, fixed),
+                             &xfips_snat) {
+        if (xfip->ofproto == ofproto && xfip->rw.vm_port == port
+            && ipv6_addr_equals(&xfip->rw.fixed, fixed)) {
+            return xfip;
         }
     }
     return NULL;
@@ -139,61 +230,51 @@ dpfip_xbridge_lookup(const struct ofproto_dpif *ofproto)
 static void
 xfip_free(struct dpfip_xfip *xfip)
 {
-    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
-        dpfip_xc_stats_unref(xfip->stats[i]);
-    }
+    dpfip_rewrite_destroy(&xfip->rw);
+    dpfip_xc_stats_unref(xfip->stats);
     free(xfip);
 }
 
-static bool
-xfip_equal(const struct dpfip_xfip *a, const struct dpfip_xfip *b)
+static void
+set_need_revalidate(const struct dpfip_bridge *br)
 {
-    return (ipv6_addr_equals(&a->floating, &b->floating)
-            && ipv6_addr_equals(&a->fixed, &b->fixed)
-            && a->is_ipv4 == b->is_ipv4
-            && a->ofproto == b->ofproto
-            && a->vm_port == b->vm_port
-            && eth_addr_equals(a->vm_mac, b->vm_mac)
-            && eth_addr_equals(a->router_mac, b->router_mac)
-            && eth_addr_equals(a->ext_mac, b->ext_mac)
-            && eth_addr_equals(a->gw_mac, b->gw_mac)
-            && a->stats[0] == b->stats[0]
-            && a->stats[1] == b->stats[1]);
+    br->ofproto->backer->need_revalidate = REV_RECONFIGURE;
 }
 
-/* Publishes the translation view of 'fip', which must be active on 'br'.
- * Returns true if translation results change. */
+/* Publishes the translation view of 'fip', which must be active.  Returns
+ * true if translation results change (and then asks for revalidation). */
 bool
-dpfip_xlate_publish_fip(struct dpfip_fip *fip, const struct dpfip_bridge *br)
+dpfip_xlate_publish_fip(struct dpfip_fip *fip)
 {
-    enum dpfip_family family = fip->pair.family;
-    struct dpfip_xfip *xfip = xzalloc(sizeof *xfip);
+    const struct dpfip_bridge *br = dpfip_fip_bridge(fip);
+    struct dpfip_xfip *old = fip->xfip;
+    struct dpfip_xfip *xfip;
 
-    xfip->floating = fip->pair.floating;
-    xfip->fixed = fip->pair.fixed;
-    xfip->is_ipv4 = family == DPFIP_IPV4;
-    xfip->ofproto = br->ofproto;
-    xfip->vm_port = fip->vm_port;
-    xfip->vm_mac = fip->vm_mac;
-    xfip->router_mac = br->cfg.router_mac;
-    xfip->ext_mac = br->ext_mac;
-    xfip->gw_mac = br->gw[family].mac;
-    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
-        xfip->stats[i] = dpfip_xc_stats_ref(fip->stats[i]);
-    }
-
-    if (fip->xfip && xfip_equal(fip->xfip, xfip)) {
-        xfip_free(xfip);
+    if (old && old->ofproto == br->ofproto
+        && dpfip_rewrite_equal(&old->rw, &fip->rw)) {
         return false;
     }
-    if (fip->xfip) {
-        cmap_replace(&xfips, &fip->xfip->cmap_node, &xfip->cmap_node,
-                     hash_addr(&xfip->floating));
-        ovsrcu_postpone(xfip_free, fip->xfip);
+    xfip = xzalloc(sizeof *xfip);
+    xfip->ofproto = br->ofproto;
+    dpfip_rewrite_copy(&xfip->rw, &fip->rw);
+    xfip->stats = dpfip_xc_stats_ref(fip->stats);
+
+    /* The new mapping goes in before the old one goes out, so that no
+     * packet of the FIP misses in between (make before break). */
+    cmap_insert(&xfips_snat, &xfip->snat_node,
+                hash_snat(xfip->ofproto, xfip->rw.vm_port, &xfip->rw.fixed));
+    if (old) {
+        cmap_replace(&xfips, &old->floating_node, &xfip->floating_node,
+                     hash_addr(&xfip->rw.floating));
+        cmap_remove(&xfips_snat, &old->snat_node,
+                    hash_snat(old->ofproto, old->rw.vm_port, &old->rw.fixed));
+        ovsrcu_postpone(xfip_free, old);
     } else {
-        cmap_insert(&xfips, &xfip->cmap_node, hash_addr(&xfip->floating));
+        cmap_insert(&xfips, &xfip->floating_node,
+                    hash_addr(&xfip->rw.floating));
     }
     fip->xfip = xfip;
+    set_need_revalidate(br);
     return true;
 }
 
@@ -202,18 +283,22 @@ dpfip_xlate_publish_fip(struct dpfip_fip *fip, const struct dpfip_bridge *br)
 bool
 dpfip_xlate_unpublish_fip(struct dpfip_fip *fip)
 {
-    if (!fip->xfip) {
+    struct dpfip_xfip *xfip = fip->xfip;
+
+    if (!xfip) {
         return false;
     }
-    cmap_remove(&xfips, &fip->xfip->cmap_node,
-                hash_addr(&fip->xfip->floating));
-    ovsrcu_postpone(xfip_free, fip->xfip);
+    cmap_remove(&xfips, &xfip->floating_node, hash_addr(&xfip->rw.floating));
+    cmap_remove(&xfips_snat, &xfip->snat_node,
+                hash_snat(xfip->ofproto, xfip->rw.vm_port, &xfip->rw.fixed));
+    ovsrcu_postpone(xfip_free, xfip);
     fip->xfip = NULL;
+    set_need_revalidate(dpfip_fip_bridge(fip));
     return true;
 }
 
-/* Publishes 'br' for translation.  Returns true if that changed what
- * translation sees. */
+/* Publishes what ARP/ND processing and classification need of 'br'.
+ * Returns true if that changed. */
 bool
 dpfip_xlate_publish_bridge(struct dpfip_bridge *br)
 {
@@ -221,15 +306,13 @@ dpfip_xlate_publish_bridge(struct dpfip_bridge *br)
 
     xb->ofproto = br->ofproto;
     xb->uplink_port = br->uplink_port;
+    xb->uplink_vlan = br->cfg.uplink_vlan;
     xb->ext_mac = br->ext_mac;
-    xb->router_mac = br->cfg.router_mac;
     for (int i = 0; i < DPFIP_N_FAMILIES; i++) {
-        xb->has_router[i] = br->cfg.has_router[i];
-        xb->router[i] = br->cfg.router[i];
         xb->learns_gw[i] = br->cfg.has_gw[i] && !br->cfg.has_gw_mac;
         xb->gw[i] = br->cfg.gw[i];
     }
-    xb->answers_fips = dpfip_routes_use_arp(br);
+    xb->answers_fips = br->announces_arp;
 
     if (br->xbridge && !memcmp((char *) br->xbridge + sizeof xb->cmap_node,
                                (char *) xb + sizeof xb->cmap_node,
@@ -245,6 +328,7 @@ dpfip_xlate_publish_bridge(struct dpfip_bridge *br)
         cmap_insert(&xbridges, &xb->cmap_node, hash_pointer(xb->ofproto, 0));
     }
     br->xbridge = xb;
+    set_need_revalidate(br);
     return true;
 }
 
@@ -256,20 +340,246 @@ dpfip_xlate_unpublish_bridge(struct dpfip_bridge *br)
                     hash_pointer(br->xbridge->ofproto, 0));
         ovsrcu_postpone(free, br->xbridge);
         br->xbridge = NULL;
+        set_need_revalidate(br);
     }
+}
+
+/* Publishes the routing context of the VM port of 'iface'.  Returns true
+ * if that changed. */
+bool
+dpfip_xlate_publish_iface(struct dpfip_iface *iface)
+{
+    struct dpfip_xport *xp = xzalloc(sizeof *xp);
+
+    xp->ofproto = iface->br->ofproto;
+    xp->port = iface->ofp_port;
+    xp->router_mac = iface->ctx.router_mac;
+    xp->answered = iface->ctx.answered;
+
+    if (iface->xport && !memcmp((char *) iface->xport + sizeof xp->cmap_node,
+                                (char *) xp + sizeof xp->cmap_node,
+                                sizeof *xp - sizeof xp->cmap_node)) {
+        free(xp);
+        return false;
+    }
+    dpfip_xlate_unpublish_iface(iface);
+    cmap_insert(&xports, &xp->cmap_node, hash_port(xp->ofproto, xp->port));
+    iface->xport = xp;
+    set_need_revalidate(iface->br);
+    return true;
+}
+
+bool
+dpfip_xlate_unpublish_iface(struct dpfip_iface *iface)
+{
+    struct dpfip_xport *xp = iface->xport;
+
+    if (!xp) {
+        return false;
+    }
+    cmap_remove(&xports, &xp->cmap_node, hash_port(xp->ofproto, xp->port));
+    ovsrcu_postpone(free, xp);
+    iface->xport = NULL;
+    set_need_revalidate(iface->br);
+    return true;
+}
+
+/* Classification. */
+
+/* True if the packet's outermost VLAN is 'vid' (0: untagged). */
+static bool
+vlan_matches(const struct flow *flow, struct flow_wildcards *wc,
+             uint16_t vid)
+{
+    ovs_be16 tci = flow->vlans[0].tci;
+
+    wc->masks.vlans[0].tci |= htons(VLAN_CFI | (vid ? VLAN_VID_MASK : 0));
+    if (!vid) {
+        return !(tci & htons(VLAN_CFI));
+    }
+    wc->masks.vlans[0].tpid = OVS_BE16_MAX;
+    return (flow->vlans[0].tpid == htons(ETH_TYPE_VLAN_8021Q)
+            && (tci & htons(VLAN_CFI | VLAN_VID_MASK)) == htons(VLAN_CFI
+                                                                | vid));
+}
+
+/* Reads the destination (or source) address of an IPv4 or IPv6 packet into
+ * 'addr', unwildcarding it.  Returns false for other packets. */
+static bool
+read_addr(const struct flow *flow, struct flow_wildcards *wc, bool dst,
+          struct in6_addr *addr, enum dpfip_family *family)
+{
+    WC_MASK_FIELD(wc, dl_type);
+    if (flow->dl_type == htons(ETH_TYPE_IP)) {
+        if (dst) {
+            WC_MASK_FIELD(wc, nw_dst);
+        } else {
+            WC_MASK_FIELD(wc, nw_src);
+        }
+        in6_addr_set_mapped_ipv4(addr, dst ? flow->nw_dst : flow->nw_src);
+        *family = DPFIP_IPV4;
+        return true;
+    } else if (flow->dl_type == htons(ETH_TYPE_IPV6)) {
+        if (dst) {
+            WC_MASK_FIELD(wc, ipv6_dst);
+        } else {
+            WC_MASK_FIELD(wc, ipv6_src);
+        }
+        *addr = dst ? flow->ipv6_dst : flow->ipv6_src;
+        *family = DPFIP_IPV6;
+        return true;
+    }
+    return false;
+}
+
+/* True if the packet's destination is inside one of 'internal''s prefixes
+ * of 'family'; unwildcards the bits of the destination that the answer
+ * depends on, as a classifier's prefix match would. */
+static bool
+is_internal(const struct dpfip_prefixes *internal, enum dpfip_family family,
+            const struct flow *flow, struct flow_wildcards *wc)
+{
+    struct in6_addr dst;
+    bool inside = false;
+
+    if (family == DPFIP_IPV4) {
+        in6_addr_set_mapped_ipv4(&dst, flow->nw_dst);
+    } else {
+        dst = flow->ipv6_dst;
+    }
+    for (size_t i = 0; internal && i < internal->n && !inside; i++) {
+        const struct dpfip_prefix *p = &internal->p[i];
+
+        if (p->family != family) {
+            continue;
+        }
+        if (family == DPFIP_IPV4) {
+            wc->masks.nw_dst |= be32_prefix_mask(p->plen);
+        } else {
+            struct in6_addr mask = ipv6_create_mask(p->plen);
+
+            for (int j = 0; j < 16; j++) {
+                wc->masks.ipv6_dst.s6_addr[j] |= mask.s6_addr[j];
+            }
+        }
+        inside = dpfip_prefix_contains(p, &dst);
+    }
+    return inside;
+}
+
+static void
+put_dpfip(struct ofpbuf *ofpacts, enum dpfip_direction direction,
+          const struct in6_addr *fip)
+{
+    struct ofpact_dpfip *a = ofpact_put_DPFIP(ofpacts);
+
+    a->direction = direction;
+    a->fip = *fip;
+}
+
+static bool
+ingress_dnat(const struct dpfip_xbridge *xb, const struct flow *flow,
+             struct flow_wildcards *wc, struct ofpbuf *ofpacts)
+{
+    const struct dpfip_xfip *xfip;
+    enum dpfip_family family;
+    struct in6_addr dst;
+
+    WC_MASK_FIELD(wc, dl_dst);
+    if (!eth_addr_equals(flow->dl_dst, xb->ext_mac)
+        || !vlan_matches(flow, wc, xb->uplink_vlan)
+        || !read_addr(flow, wc, true, &dst, &family)) {
+        return false;
+    }
+    xfip = dpfip_xfip_lookup(&dst);
+    if (!xfip || xfip->ofproto != xb->ofproto) {
+        return false;
+    }
+    if (xb->uplink_vlan) {
+        ofpact_put_STRIP_VLAN(ofpacts);
+    }
+    put_dpfip(ofpacts, DPFIP_DNAT, &xfip->rw.floating);
+    ofpact_put_OUTPUT(ofpacts)->port = xfip->rw.vm_port;
+    return true;
+}
+
+static bool
+ingress_snat(const struct dpfip_xport *xp, const struct flow *flow,
+             struct flow_wildcards *wc, struct ofpbuf *ofpacts)
+{
+    const struct dpfip_xfip *xfip;
+    enum dpfip_family family;
+    struct in6_addr src;
+
+    WC_MASK_FIELD(wc, dl_dst);
+    if (!eth_addr_equals(flow->dl_dst, xp->router_mac)
+        || !vlan_matches(flow, wc, 0)
+        || !read_addr(flow, wc, false, &src, &family)) {
+        return false;
+    }
+    xfip = xfip_lookup_snat(xp->ofproto, xp->port, &src);
+    if (!xfip) {
+        return false;
+    }
+    WC_MASK_FIELD(wc, dl_src);
+    if (!eth_addr_equals(flow->dl_src, xfip->rw.vm_mac)
+        || is_internal(xfip->rw.internal, family, flow, wc)) {
+        return false;
+    }
+    put_dpfip(ofpacts, DPFIP_SNAT, &xfip->rw.floating);
+    if (xfip->rw.uplink_vlan) {
+        struct ofpact_vlan_vid *vid = ofpact_put_SET_VLAN_VID(ofpacts);
+
+        vid->vlan_vid = xfip->rw.uplink_vlan;
+        vid->push_vlan_if_needed = true;
+    }
+    ofpact_put_OUTPUT(ofpacts)->port = xfip->rw.uplink_port;
+    return true;
+}
+
+bool
+dpfip_xlate_ingress(const struct ofproto_dpif *ofproto,
+                    const struct flow *flow, struct flow_wildcards *wc,
+                    struct ofpbuf *ofpacts)
+{
+    const struct dpfip_xbridge *xb = dpfip_xbridge_lookup(ofproto);
+    ofp_port_t in_port = flow->in_port.ofp_port;
+    const struct dpfip_xport *xp;
+    bool taken;
+
+    if (!xb || flow->packet_type != htonl(PT_ETH)) {
+        return false;
+    }
+    if (in_port == xb->uplink_port) {
+        taken = ingress_dnat(xb, flow, wc, ofpacts);
+    } else {
+        xp = dpfip_xport_lookup(ofproto, in_port);
+        taken = xp && ingress_snat(xp, flow, wc, ofpacts);
+    }
+    if (taken) {
+        COVERAGE_INC(dpfip_xlate_ingress);
+    }
+    return taken;
 }
 
 /* The action. */
 
 static const char *
-xlate_drop(struct dpfip_xc_stats *stats, const struct dpif_flow_stats *fs,
+xlate_drop(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
+           const struct dpif_flow_stats *stats, struct xlate_cache *xcache,
            const char *why)
 {
     COVERAGE_INC(dpfip_xlate_drop);
-    if (fs) {
-        uint64_t orig;
+    if (stats) {
+        dpfip_xc_stats_add_dropped(xfip->stats, dir, stats->n_packets);
+    }
+    if (xcache) {
+        /* The datapath flow drops the rest of the packets: count them. */
+        struct xc_entry *entry = xlate_cache_add_entry(xcache, XC_DPFIP);
 
-        atomic_add_relaxed(&stats->n_dropped, fs->n_packets, &orig);
+        entry->dpfip.stats = dpfip_xc_stats_ref(xfip->stats);
+        entry->dpfip.counter = (dir == DPFIP_DNAT ? DPFIP_XC_DNAT_DROP
+                                : DPFIP_XC_SNAT_DROP);
     }
     return why;
 }
@@ -287,8 +597,8 @@ dpfip_xlate_action(const struct ofpact_dpfip *a,
                    struct xlate_cache *xcache)
 {
     const struct dpfip_xfip *xfip = dpfip_xfip_lookup(&a->fip);
-    struct dpfip_xc_stats *xs;
     bool dnat = a->direction == DPFIP_DNAT;
+    enum dpfip_direction dir = a->direction;
 
     if (!xfip || xfip->ofproto != ofproto) {
         uint64_t orig;
@@ -299,15 +609,15 @@ dpfip_xlate_action(const struct ofpact_dpfip *a,
         }
         return "floating IP is not active on this bridge";
     }
-    xs = xfip->stats[a->direction];
+    const struct dpfip_rewrite *rw = &xfip->rw;
 
     WC_MASK_FIELD(wc, dl_type);
-    if (xfip->is_ipv4) {
+    if (rw->family == DPFIP_IPV4) {
         if (flow->dl_type != htons(ETH_TYPE_IP)) {
-            return xlate_drop(xs, stats, "packet is not IPv4");
+            return xlate_drop(xfip, dir, stats, xcache, "packet is not IPv4");
         }
-        ovs_be32 expected = in6_addr_get_mapped_ipv4(dnat ? &xfip->floating
-                                                          : &xfip->fixed);
+        ovs_be32 expected = in6_addr_get_mapped_ipv4(dnat ? &rw->floating
+                                                          : &rw->fixed);
         ovs_be32 *addr = dnat ? &flow->nw_dst : &flow->nw_src;
 
         if (dnat) {
@@ -316,15 +626,14 @@ dpfip_xlate_action(const struct ofpact_dpfip *a,
             WC_MASK_FIELD(wc, nw_src);
         }
         if (*addr != expected) {
-            return xlate_drop(xs, stats, dnat
+            return xlate_drop(xfip, dir, stats, xcache, dnat
                               ? "destination is not the floating IP"
                               : "source is not the fixed IP");
         }
-        *addr = in6_addr_get_mapped_ipv4(dnat ? &xfip->fixed
-                                              : &xfip->floating);
+        *addr = in6_addr_get_mapped_ipv4(dnat ? &rw->fixed : &rw->floating);
     } else {
         if (flow->dl_type != htons(ETH_TYPE_IPV6)) {
-            return xlate_drop(xs, stats, "packet is not IPv6");
+            return xlate_drop(xfip, dir, stats, xcache, "packet is not IPv6");
         }
         struct in6_addr *addr = dnat ? &flow->ipv6_dst : &flow->ipv6_src;
 
@@ -333,39 +642,42 @@ dpfip_xlate_action(const struct ofpact_dpfip *a,
         } else {
             WC_MASK_FIELD(wc, ipv6_src);
         }
-        if (!ipv6_addr_equals(addr, dnat ? &xfip->floating : &xfip->fixed)) {
-            return xlate_drop(xs, stats, dnat
+        if (!ipv6_addr_equals(addr, dnat ? &rw->floating : &rw->fixed)) {
+            return xlate_drop(xfip, dir, stats, xcache, dnat
                               ? "destination is not the floating IP"
                               : "source is not the fixed IP");
         }
-        *addr = dnat ? xfip->fixed : xfip->floating;
+        *addr = dnat ? rw->fixed : rw->floating;
     }
 
     /* Routed, so the TTL (hop limit) drops, as with dec_ttl. */
     WC_MASK_FIELD(wc, nw_ttl);
     WC_MASK_FIELD(wc, nw_proto);
     if (flow->nw_ttl <= 1) {
-        return xlate_drop(xs, stats, "TTL expired");
+        return xlate_drop(xfip, dir, stats, xcache, "TTL expired");
     }
     flow->nw_ttl--;
 
     WC_MASK_FIELD(wc, dl_src);
     WC_MASK_FIELD(wc, dl_dst);
     if (dnat) {
-        flow->dl_src = xfip->router_mac;
-        flow->dl_dst = xfip->vm_mac;
+        flow->dl_src = rw->router_mac;
+        flow->dl_dst = rw->vm_mac;
     } else {
-        flow->dl_src = xfip->ext_mac;
-        flow->dl_dst = xfip->gw_mac;
+        flow->dl_src = rw->ext_mac;
+        flow->dl_dst = rw->gw_mac;
     }
 
     if (stats) {
-        dpfip_xc_stats_add(xs, stats->n_packets, stats->n_bytes);
+        dpfip_xc_stats_add(xfip->stats, dir, stats->n_packets,
+                           stats->n_bytes);
     }
     if (xcache) {
         struct xc_entry *entry = xlate_cache_add_entry(xcache, XC_DPFIP);
 
-        entry->dpfip = dpfip_xc_stats_ref(xs);
+        entry->dpfip.stats = dpfip_xc_stats_ref(xfip->stats);
+        entry->dpfip.counter = dir == DPFIP_DNAT ? DPFIP_XC_DNAT
+                                                 : DPFIP_XC_SNAT;
     }
     return NULL;
 }

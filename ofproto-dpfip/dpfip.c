@@ -17,12 +17,12 @@
 #include <config.h>
 #include "dpfip.h"
 
-#include "dpfip-announce.h"
-#include "dpfip-flows.h"
+#include "dpfip-neigh.h"
 #include "dpfip-offload.h"
 #include "dpfip-route.h"
 #include "dpfip-private.h"
 #include "hash.h"
+#include "hmapx.h"
 #include "netdev.h"
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-provider.h"
@@ -31,31 +31,56 @@
 #include "openvswitch/vlog.h"
 #include "smap.h"
 #include "sset.h"
-#include "timeval.h"
 #include "vswitch-idl.h"
 
 VLOG_DEFINE_THIS_MODULE(dpfip);
 
-/* The FIP table and its bridges.  Main thread only. */
-struct hmap dpfip_bridges = HMAP_INITIALIZER(&dpfip_bridges);
-struct hmap dpfip_fips = HMAP_INITIALIZER(&dpfip_fips);
+/* The FIP table.
+ *
+ * Inputs: the database (dpfip_configure()), the gateways' MACs and the
+ * route export's state (dpfip_run()).  Each input marks the FIPs it
+ * affects dirty; process() evaluates only those, in three steps:
+ *
+ *   1. eligibility: whether anything of the FIP's own (its pair, its
+ *      interface, its bridge) stops it;
+ *   2. claims: among the eligible FIPs that claim one floating address,
+ *      the one that already won keeps it, else the first by bridge and
+ *      interface name, whatever the order of the hash tables;
+ *   3. state and rewrite: invalid, waiting or active; an active FIP's
+ *      'struct dpfip_rewrite' is compared with the one it had, and only a
+ *      change goes on to translation, hardware, routes and announcements.
+ *
+ * So one change to one interface costs work in proportion to that
+ * interface's FIPs (and to the FIPs that claim the same addresses). */
 
-static bool enabled;            /* Open_vSwitch other_config:dpfip-enable. */
-static bool need_refresh;       /* States must be recomputed. */
-/* FIPs with announcements left, by -next_announce: heap_max() is the
- * next one due. */
-static struct heap announcing;
+/* Open_vSwitch other_config. */
+static struct dpfip_global_cfg global_cfg;
+static char *global_error;
 
-/* Gateway MAC resolution: probe at 1, 2, 4... up to 30 s until answered,
- * then every 30 s to follow a changed MAC. */
-#define GW_PROBE_MIN_MS 1000
-#define GW_PROBE_MAX_MS 30000
-#define GW_REFRESH_MS 30000
+/* Bridges, by ofproto. */
+static struct hmap bridges = HMAP_INITIALIZER(&bridges);
 
-/* Announcements after activation: at once, then 1, 2, 4... s apart. */
-#define ANNOUNCE_FIRST_INTERVAL_MS 1000
+/* Every address a valid pair names, floating or fixed: claims and the
+ * "a floating address is also someone's fixed address" check. */
+struct dpfip_addr {
+    struct hmap_node node;          /* In 'addrs', by 'addr'. */
+    struct in6_addr addr;
+    struct ovs_list claimants;      /* FIPs with this floating address. */
+    struct dpfip_fip *winner;       /* The claimant that may use it. */
+    size_t n_fixed;                 /* FIPs with this fixed address. */
+    struct ovs_list dirty_node;     /* In 'dirty_addrs', or empty. */
+};
+static struct hmap addrs = HMAP_INITIALIZER(&addrs);
 
-static void refresh(void);
+/* Work lists. */
+static struct ovs_list dirty_fips = OVS_LIST_INITIALIZER(&dirty_fips);
+static struct ovs_list dirty_addrs = OVS_LIST_INITIALIZER(&dirty_addrs);
+
+/* Per-FIP log lines per pass of process(); the rest are summed up, so
+ * that a restart with 100k FIPs writes a few lines, not 200k. */
+#define LOG_BUDGET 20
+
+static void process(void);
 
 const char *
 dpfip_state_to_string(enum dpfip_state state)
@@ -71,22 +96,176 @@ dpfip_state_to_string(enum dpfip_state state)
 bool
 dpfip_is_enabled(void)
 {
-    return enabled;
+    return global_cfg.enabled;
 }
 
-static bool
-is_known_fip(const struct in6_addr *addr)
+const struct dpfip_global_cfg *
+dpfip_global_cfg(void)
 {
-    const struct dpfip_fip *fip;
+    return &global_cfg;
+}
 
-    HMAP_FOR_EACH_WITH_HASH (fip, hmap_node, hash_bytes(addr, sizeof *addr, 0),
-                             &dpfip_fips) {
-        if (!fip->pair.error && fip->state != DPFIP_INVALID
-            && ipv6_addr_equals(&fip->pair.floating, addr)) {
-            return true;
+const char *
+dpfip_global_error(void)
+{
+    return global_error;
+}
+
+/* Rewrites. */
+
+bool
+dpfip_rewrite_equal(const struct dpfip_rewrite *a,
+                    const struct dpfip_rewrite *b)
+{
+    return (a->family == b->family
+            && ipv6_addr_equals(&a->floating, &b->floating)
+            && ipv6_addr_equals(&a->fixed, &b->fixed)
+            && a->uplink_port == b->uplink_port
+            && a->vm_port == b->vm_port
+            && a->uplink_vlan == b->uplink_vlan
+            && eth_addr_equals(a->ext_mac, b->ext_mac)
+            && eth_addr_equals(a->router_mac, b->router_mac)
+            && eth_addr_equals(a->vm_mac, b->vm_mac)
+            && eth_addr_equals(a->gw_mac, b->gw_mac)
+            && dpfip_prefixes_equal(a->internal, b->internal));
+}
+
+void
+dpfip_rewrite_copy(struct dpfip_rewrite *dst, const struct dpfip_rewrite *src)
+{
+    *dst = *src;
+    dst->internal = dpfip_prefixes_ref(src->internal);
+}
+
+void
+dpfip_rewrite_destroy(struct dpfip_rewrite *rw)
+{
+    dpfip_prefixes_unref(rw->internal);
+    rw->internal = NULL;
+}
+
+/* The address index. */
+
+static uint32_t
+hash_addr(const struct in6_addr *addr)
+{
+    return hash_bytes(addr, sizeof *addr, 0);
+}
+
+static struct dpfip_addr *
+addr_find(const struct in6_addr *a)
+{
+    struct dpfip_addr *addr;
+
+    HMAP_FOR_EACH_WITH_HASH (addr, node, hash_addr(a), &addrs) {
+        if (ipv6_addr_equals(&addr->addr, a)) {
+            return addr;
         }
     }
-    return false;
+    return NULL;
+}
+
+static struct dpfip_addr *
+addr_get(const struct in6_addr *a)
+{
+    struct dpfip_addr *addr = addr_find(a);
+
+    if (!addr) {
+        addr = xzalloc(sizeof *addr);
+        addr->addr = *a;
+        ovs_list_init(&addr->claimants);
+        ovs_list_init(&addr->dirty_node);
+        hmap_insert(&addrs, &addr->node, hash_addr(a));
+    }
+    return addr;
+}
+
+static void
+addr_put(struct dpfip_addr *addr)
+{
+    if (ovs_list_is_empty(&addr->claimants) && !addr->n_fixed) {
+        ovs_list_remove(&addr->dirty_node);
+        hmap_remove(&addrs, &addr->node);
+        free(addr);
+    }
+}
+
+static void
+mark_fip_dirty(struct dpfip_fip *fip)
+{
+    if (ovs_list_is_empty(&fip->dirty_node)) {
+        ovs_list_push_back(&dirty_fips, &fip->dirty_node);
+    }
+}
+
+static void
+mark_addr_dirty(struct dpfip_addr *addr)
+{
+    if (ovs_list_is_empty(&addr->dirty_node)) {
+        ovs_list_push_back(&dirty_addrs, &addr->dirty_node);
+    }
+}
+
+/* The claimants of 'addr' depend on whether it is someone's fixed
+ * address. */
+static void
+mark_claimants_dirty(struct dpfip_addr *addr)
+{
+    struct dpfip_fip *fip;
+
+    LIST_FOR_EACH (fip, claim_node, &addr->claimants) {
+        mark_fip_dirty(fip);
+    }
+}
+
+static void
+fip_index(struct dpfip_fip *fip)
+{
+    struct dpfip_addr *floating = addr_get(&fip->pair.floating);
+    struct dpfip_addr *fixed = addr_get(&fip->pair.fixed);
+
+    ovs_list_push_back(&floating->claimants, &fip->claim_node);
+    fip->floating_addr = floating;
+    mark_addr_dirty(floating);
+
+    fip->fixed_addr = fixed;
+    if (!fixed->n_fixed++) {
+        mark_claimants_dirty(fixed);
+    }
+}
+
+static void
+fip_unindex(struct dpfip_fip *fip)
+{
+    struct dpfip_addr *floating = fip->floating_addr;
+    struct dpfip_addr *fixed = fip->fixed_addr;
+
+    if (!floating) {
+        return;
+    }
+    ovs_list_remove(&fip->claim_node);
+    if (floating->winner == fip) {
+        floating->winner = NULL;
+    }
+    mark_addr_dirty(floating);
+    mark_claimants_dirty(floating);
+    addr_put(floating);
+    fip->floating_addr = NULL;
+
+    if (!--fixed->n_fixed) {
+        mark_claimants_dirty(fixed);
+    }
+    addr_put(fixed);
+    fip->fixed_addr = NULL;
+}
+
+/* Called by ofp-dpfip.c when a flow_mod names a floating IP. */
+static bool
+is_known_fip(const struct in6_addr *a)
+{
+    const struct dpfip_addr *addr = addr_find(a);
+
+    return addr && addr->winner;
 }
 
 static void
@@ -95,7 +274,7 @@ dpfip_init(void)
     static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
 
     if (ovsthread_once_start(&once)) {
-        heap_init(&announcing);
+        dpfip_global_cfg_init(&global_cfg);
         dpfip_unixctl_register();
         ofp_dpfip_set_is_known(is_known_fip);
         ovsthread_once_done(&once);
@@ -103,27 +282,406 @@ dpfip_init(void)
 }
 
 static ofp_port_t
-port_lookup(const struct ofproto_dpif *ofproto, const char *name)
+port_lookup(const struct ofproto_dpif *ofproto, const char *name,
+            struct ofport **ofportp)
 {
-    struct ofproto_port port;
-    ofp_port_t ofp_port = OFPP_NONE;
+    struct ofport *ofport = (name
+                             ? shash_find_data(&ofproto->up.port_by_name,
+                                               name)
+                             : NULL);
 
-    if (name && !ofproto_port_query_by_name(&ofproto->up, name, &port)) {
-        ofp_port = port.ofp_port;
-        ofproto_port_destroy(&port);
+    if (ofportp) {
+        *ofportp = ofport;
     }
-    return ofp_port;
+    return ofport ? ofport->ofp_port : OFPP_NONE;
+}
+
+static void
+mark_bridge_dirty(struct dpfip_bridge *br)
+{
+    struct dpfip_iface *iface;
+    struct dpfip_fip *fip;
+
+    HMAP_FOR_EACH (iface, node, &br->ifaces) {
+        HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
+            mark_fip_dirty(fip);
+        }
+    }
+}
+
+/* FIPs. */
+
+static uint32_t
+fip_hash(const struct dpfip_pair_cfg *pair, const char *text)
+{
+    return pair->error ? hash_string(text, 0) : hash_addr(&pair->floating);
+}
+
+static struct dpfip_fip *
+iface_find_fip(const struct dpfip_iface *iface, const char *text,
+               const struct dpfip_pair_cfg *pair)
+{
+    struct dpfip_fip *fip;
+
+    HMAP_FOR_EACH_WITH_HASH (fip, iface_node, fip_hash(pair, text),
+                             &iface->fips) {
+        if (pair->error
+            ? fip->pair.error && !strcmp(fip->text, text)
+            : !fip->pair.error && ipv6_addr_equals(&fip->pair.floating,
+                                                   &pair->floating)) {
+            return fip;
+        }
+    }
+    return NULL;
+}
+
+static struct dpfip_fip *
+fip_create(struct dpfip_iface *iface, const char *text,
+           struct dpfip_pair_cfg *pair)
+{
+    struct dpfip_fip *fip = xzalloc(sizeof *fip);
+
+    fip->iface = iface;
+    fip->text = xstrdup(text);
+    fip->pair = *pair;
+    fip->state = DPFIP_INVALID;
+    fip->stats = dpfip_xc_stats_create();
+    ovs_list_init(&fip->dirty_node);
+    ovs_list_init(&fip->usable_node);
+    hmap_insert(&iface->fips, &fip->iface_node, fip_hash(pair, text));
+    iface->br->n_fips++;
+    if (!pair->error) {
+        fip_index(fip);
+    }
+    mark_fip_dirty(fip);
+    return fip;
+}
+
+static void fip_set_state(struct dpfip_fip *, enum dpfip_state, char *reason,
+                          const struct dpfip_rewrite *);
+
+static void
+fip_destroy(struct dpfip_fip *fip)
+{
+    struct dpfip_iface *iface = fip->iface;
+
+    fip_set_state(fip, DPFIP_INVALID, NULL, NULL);
+    dpfip_offload_remove(fip);
+    fip_unindex(fip);
+    ovs_list_remove(&fip->dirty_node);
+    hmap_remove(&iface->fips, &fip->iface_node);
+    iface->br->n_fips--;
+    dpfip_xc_stats_unref(fip->stats);
+    dpfip_pair_cfg_destroy(&fip->pair);
+    free(fip->conflict);
+    free(fip->ineligible);
+    free(fip->reason);
+    free(fip->text);
+    free(fip);
+}
+
+/* Gives 'fip' the new fixed address of 'pair' (same floating address):
+ * the FIP keeps its counters, and its rewrite is replaced in place. */
+static void
+fip_update_pair(struct dpfip_fip *fip, const char *text,
+                struct dpfip_pair_cfg *pair)
+{
+    if (!ipv6_addr_equals(&fip->pair.fixed, &pair->fixed)) {
+        fip_unindex(fip);
+        fip->pair.fixed = pair->fixed;
+        fip_index(fip);
+        mark_fip_dirty(fip);
+    }
+    if (strcmp(fip->text, text)) {
+        free(fip->text);
+        fip->text = xstrdup(text);
+        mark_fip_dirty(fip);
+    }
+    dpfip_pair_cfg_destroy(pair);
+}
+
+static void
+fip_set_conflict(struct dpfip_fip *fip, char *conflict)
+{
+    if (!nullable_string_is_equal(conflict, fip->conflict)) {
+        mark_fip_dirty(fip);
+    }
+    free(fip->conflict);
+    fip->conflict = conflict;
+}
+
+/* Interfaces. */
+
+static struct dpfip_iface *
+iface_find(const struct dpfip_bridge *br, const char *name)
+{
+    struct dpfip_iface *iface;
+
+    HMAP_FOR_EACH_WITH_HASH (iface, node, hash_string(name, 0), &br->ifaces) {
+        if (!strcmp(iface->name, name)) {
+            return iface;
+        }
+    }
+    return NULL;
+}
+
+static struct dpfip_iface *
+iface_create(struct dpfip_bridge *br, const char *name)
+{
+    struct dpfip_iface *iface = xzalloc(sizeof *iface);
+
+    iface->br = br;
+    iface->name = xstrdup(name);
+    iface->ofp_port = OFPP_NONE;
+    hmap_init(&iface->fips);
+    hmap_insert(&br->ifaces, &iface->node, hash_string(name, 0));
+    return iface;
+}
+
+static void
+iface_destroy(struct dpfip_iface *iface)
+{
+    struct dpfip_fip *fip;
+
+    HMAP_FOR_EACH_SAFE (fip, iface_node, &iface->fips) {
+        fip_destroy(fip);
+    }
+    hmap_destroy(&iface->fips);
+    dpfip_xlate_unpublish_iface(iface);
+    hmap_remove(&iface->br->ifaces, &iface->node);
+    dpfip_iface_cfg_destroy(&iface->cfg);
+    dpfip_route_ctx_destroy(&iface->ctx);
+    free(iface->fips_value);
+    free(iface->signature);
+    free(iface->error);
+    free(iface->name);
+    free(iface);
+}
+
+struct fixed_use {
+    struct hmap_node node;          /* By fixed address. */
+    const struct dpfip_fip *fip;
+};
+
+/* Applies the items of dpfip-fips 'value' to 'iface': new ones are
+ * created, changed ones updated in place (keyed by floating address), the
+ * rest destroyed. */
+static void
+iface_set_fips(struct dpfip_iface *iface, const char *value)
+{
+    struct hmapx seen = HMAPX_INITIALIZER(&seen);
+    struct hmap fixed = HMAP_INITIALIZER(&fixed);   /* "struct fixed_use"s. */
+    struct dpfip_fip *fip;
+    size_t n;
+    char **items = dpfip_split_fips(value, &n);
+
+    for (size_t i = 0; i < n; i++) {
+        struct dpfip_pair_cfg pair;
+        char *conflict = NULL;
+
+        dpfip_pair_cfg_parse(items[i], &pair);
+        fip = iface_find_fip(iface, items[i], &pair);
+        if (fip && !pair.error && hmapx_contains(&seen, fip)) {
+            /* Second item for one floating address. */
+            struct ds s = DS_EMPTY_INITIALIZER;
+
+            dpfip_addr_format(&pair.floating, &s);
+            pair.error = xasprintf("floating address %s is given twice",
+                                   ds_cstr(&s));
+            ds_destroy(&s);
+            fip = iface_find_fip(iface, items[i], &pair);
+        }
+        if (!fip) {
+            fip = fip_create(iface, items[i], &pair);
+        } else if (!pair.error) {
+            fip_update_pair(fip, items[i], &pair);
+        } else {
+            dpfip_pair_cfg_destroy(&pair);
+        }
+        hmapx_add(&seen, fip);
+
+        /* One FIP per fixed address and interface: the SNAT of a packet
+         * from it must have one answer.  The first item wins. */
+        if (!fip->pair.error) {
+            const struct dpfip_fip *other = NULL;
+            uint32_t hash = hash_addr(&fip->pair.fixed);
+            struct fixed_use *use;
+
+            HMAP_FOR_EACH_WITH_HASH (use, node, hash, &fixed) {
+                if (ipv6_addr_equals(&use->fip->pair.fixed,
+                                     &fip->pair.fixed)) {
+                    other = use->fip;
+                    break;
+                }
+            }
+            if (other) {
+                conflict = xasprintf("fixed address of %s is also the fixed "
+                                     "address of %s on this interface",
+                                     fip->text, other->text);
+            } else {
+                use = xmalloc(sizeof *use);
+                use->fip = fip;
+                hmap_insert(&fixed, &use->node, hash);
+            }
+        }
+        fip_set_conflict(fip, conflict);
+    }
+    HMAP_FOR_EACH_SAFE (fip, iface_node, &iface->fips) {
+        if (!hmapx_contains(&seen, fip)) {
+            fip_destroy(fip);
+        }
+    }
+
+    struct fixed_use *use;
+    HMAP_FOR_EACH_POP (use, node, &fixed) {
+        free(use);
+    }
+    hmap_destroy(&fixed);
+    hmapx_destroy(&seen);
+    for (size_t i = 0; i < n; i++) {
+        free(items[i]);
+    }
+    free(items);
+}
+
+/* Resolves the interface's configuration against its bridge's and
+ * publishes its routing context.  Marks its FIPs dirty if anything they
+ * depend on changed. */
+static void
+iface_refresh(struct dpfip_iface *iface, const struct dpfip_iface_cfg *cfg,
+              char *cfg_error, ofp_port_t ofp_port, bool force)
+{
+    struct dpfip_bridge *br = iface->br;
+    struct dpfip_route_ctx ctx;
+    char *error = cfg_error;
+
+    memset(&ctx, 0, sizeof ctx);
+    if (!error) {
+        error = dpfip_iface_cfg_resolve(cfg, &br->cfg, &ctx);
+    }
+    if (!error && !br->error && eth_addr_equals(ctx.router_mac,
+                                                br->ext_mac)) {
+        error = xstrdup("the router MAC is the external MAC "
+                        "(dpfip-external-mac or the uplink's MAC)");
+    }
+
+    bool changed = (force || ofp_port != iface->ofp_port
+                    || !nullable_string_is_equal(error, iface->error)
+                    || !dpfip_iface_cfg_equal(cfg, &iface->cfg)
+                    || !eth_addr_equals(ctx.router_mac,
+                                        iface->ctx.router_mac)
+                    || !dpfip_prefixes_equal(ctx.internal,
+                                             iface->ctx.internal)
+                    || memcmp(&ctx.answered, &iface->ctx.answered,
+                              sizeof ctx.answered));
+    if (!changed) {
+        struct dpfip_iface_cfg tmp = *cfg;
+
+        dpfip_iface_cfg_destroy(&tmp);
+        dpfip_route_ctx_destroy(&ctx);
+        free(error);
+        return;
+    }
+
+    dpfip_iface_cfg_destroy(&iface->cfg);
+    iface->cfg = *cfg;
+    dpfip_route_ctx_destroy(&iface->ctx);
+    iface->ctx = ctx;
+    free(iface->error);
+    iface->error = error;
+    iface->ofp_port = ofp_port;
+
+    if (!error && !br->error && ofp_port != OFPP_NONE
+        && ofp_port != br->uplink_port) {
+        dpfip_xlate_publish_iface(iface);
+    } else {
+        dpfip_xlate_unpublish_iface(iface);
+    }
+
+    struct dpfip_fip *fip;
+    HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
+        mark_fip_dirty(fip);
+    }
+}
+
+/* The values of the keys an interface's FIPs depend on, in one string: if
+ * it did not change, nothing is parsed again. */
+static char *
+iface_signature(const struct ovsrec_interface *row)
+{
+    static const char *const keys[] = {
+        "dpfip-mac", "dpfip-router", "dpfip-router-mac", "dpfip-internal",
+    };
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        ds_put_format(&s, "%s\n", smap_get_def(&row->other_config, keys[i],
+                                               "\1"));
+    }
+    ds_put_cstr(&s, smap_get_def(&row->external_ids, "attached-mac", "\1"));
+    return ds_steal_cstr(&s);
+}
+
+static void
+iface_configure(struct dpfip_bridge *br, const struct ovsrec_interface *row,
+                const char *value, bool bridge_changed)
+{
+    struct dpfip_iface *iface = iface_find(br, row->name);
+    ofp_port_t ofp_port = port_lookup(br->ofproto, row->name, NULL);
+    char *signature = iface_signature(row);
+
+    if (!iface) {
+        iface = iface_create(br, row->name);
+    }
+    iface->seen = true;
+
+    if (!nullable_string_is_equal(value, iface->fips_value)) {
+        iface_set_fips(iface, value);
+        free(iface->fips_value);
+        iface->fips_value = xstrdup(value);
+    }
+
+    if (bridge_changed || ofp_port != iface->ofp_port
+        || !nullable_string_is_equal(signature, iface->signature)) {
+        struct dpfip_iface_cfg cfg;
+        char *error = dpfip_iface_cfg_parse(&row->external_ids,
+                                            &row->other_config, &cfg);
+
+        iface_refresh(iface, &cfg, error, ofp_port, bridge_changed);
+        free(iface->signature);
+        iface->signature = signature;
+    } else {
+        free(signature);
+    }
 }
 
 /* Bridges. */
+
+static uint32_t
+hash_ofproto(const struct ofproto_dpif *ofproto)
+{
+    return hash_pointer(ofproto, 0);
+}
+
+static struct dpfip_bridge *
+bridge_find_by_ofproto(const struct ofproto_dpif *ofproto)
+{
+    struct dpfip_bridge *br;
+
+    HMAP_FOR_EACH_WITH_HASH (br, node, hash_ofproto(ofproto), &bridges) {
+        if (br->ofproto == ofproto) {
+            return br;
+        }
+    }
+    return NULL;
+}
 
 struct dpfip_bridge *
 dpfip_bridge_find(const char *name)
 {
     struct dpfip_bridge *br;
 
-    HMAP_FOR_EACH_WITH_HASH (br, hmap_node, hash_string(name, 0),
-                             &dpfip_bridges) {
+    HMAP_FOR_EACH (br, node, &bridges) {
         if (!strcmp(br->name, name)) {
             return br;
         }
@@ -131,17 +689,71 @@ dpfip_bridge_find(const char *name)
     return NULL;
 }
 
-struct dpfip_bridge *
-dpfip_bridge_find_by_ofproto(const struct ofproto_dpif *ofproto)
+static int
+compare_bridges(const void *a_, const void *b_)
 {
-    struct dpfip_bridge *br;
+    const struct dpfip_bridge *const *a = a_;
+    const struct dpfip_bridge *const *b = b_;
 
-    HMAP_FOR_EACH (br, hmap_node, &dpfip_bridges) {
-        if (br->ofproto == ofproto) {
-            return br;
+    return strcmp((*a)->name, (*b)->name);
+}
+
+/* Returns the bridges named 'name' (all if NULL), sorted by name.  The
+ * caller frees the array. */
+const struct dpfip_bridge **
+dpfip_bridges_sorted(const char *name, size_t *n_brs)
+{
+    const struct dpfip_bridge **brs;
+    const struct dpfip_bridge *br;
+    size_t n = 0;
+
+    brs = xmalloc((hmap_count(&bridges) + 1) * sizeof *brs);
+    HMAP_FOR_EACH (br, node, &bridges) {
+        if (!name || !strcmp(name, br->name)) {
+            brs[n++] = br;
         }
     }
-    return NULL;
+    qsort(brs, n, sizeof *brs, compare_bridges);
+    *n_brs = n;
+    return brs;
+}
+
+static struct dpfip_bridge *
+bridge_create(const char *name, struct ofproto_dpif *ofproto)
+{
+    struct dpfip_bridge *br = xzalloc(sizeof *br);
+
+    br->name = xstrdup(name);
+    br->ofproto = ofproto;
+    br->uplink_port = OFPP_NONE;
+    hmap_init(&br->ifaces);
+    for (int i = 0; i < DPFIP_N_FAMILIES; i++) {
+        ovs_list_init(&br->usable[i]);
+    }
+    br->neigh = dpfip_neigh_create(ofproto, name);
+    br->routes = dpfip_routes_create(name);
+    br->announces_arp = true;
+    hmap_insert(&bridges, &br->node, hash_ofproto(ofproto));
+    return br;
+}
+
+static void
+bridge_destroy(struct dpfip_bridge *br)
+{
+    struct dpfip_iface *iface;
+
+    HMAP_FOR_EACH_SAFE (iface, node, &br->ifaces) {
+        iface_destroy(iface);
+    }
+    hmap_destroy(&br->ifaces);
+    dpfip_xlate_unpublish_bridge(br);
+    dpfip_neigh_destroy(br->neigh);
+    dpfip_routes_destroy(br->routes);
+    hmap_remove(&bridges, &br->node);
+    dpfip_bridge_cfg_destroy(&br->cfg);
+    free(br->error);
+    free(br->name);
+    free(br);
 }
 
 static void
@@ -154,209 +766,161 @@ bridge_set_error(struct dpfip_bridge *br, char *error)
     br->error = error;
 }
 
-static void
-gateway_reset(struct dpfip_gateway *gw)
+/* Finds the uplink and the external MAC. */
+static char *
+bridge_resolve_uplink(const struct dpfip_bridge *br,
+                      const struct dpfip_bridge_cfg *cfg,
+                      ofp_port_t *uplink_port, struct eth_addr *ext_mac)
 {
-    memset(gw, 0, sizeof *gw);
-    gw->next_probe = time_msec();
-    gw->probe_interval = GW_PROBE_MIN_MS;
-}
+    struct ofport *ofport;
 
-static void
-bridge_reconfigure(struct dpfip_bridge *br, const struct ovsrec_bridge *cfg)
-{
-    struct dpfip_bridge_cfg new;
-    char *error = dpfip_bridge_cfg_parse(&cfg->other_config, &new);
-
-    for (int i = 0; i < DPFIP_N_FAMILIES; i++) {
-        bool addr_changed = (new.has_gw[i] != br->cfg.has_gw[i]
-                             || !ipv6_addr_equals(&new.gw[i],
-                                                  &br->cfg.gw[i]));
-
-        if (new.has_gw[i] && new.has_gw_mac) {
-            br->gw[i].resolved = true;
-            br->gw[i].mac = new.gw_mac;
-        } else if (addr_changed || br->cfg.has_gw_mac) {
-            gateway_reset(&br->gw[i]);
-        }
+    *uplink_port = port_lookup(br->ofproto, cfg->uplink, &ofport);
+    *ext_mac = eth_addr_zero;
+    if (*uplink_port == OFPP_NONE) {
+        return xasprintf("dpfip-uplink: bridge has no port '%s'",
+                         cfg->uplink);
     }
-    dpfip_bridge_cfg_destroy(&br->cfg);
-    br->cfg = new;
-
-    br->uplink_port = OFPP_NONE;
-    if (!error) {
-        br->uplink_port = port_lookup(br->ofproto, new.uplink);
-        if (br->uplink_port == OFPP_NONE) {
-            error = xasprintf("dpfip-uplink: bridge has no port '%s'",
-                              new.uplink);
-        }
+    if (cfg->has_ext_mac) {
+        *ext_mac = cfg->ext_mac;
+    } else if (!strcmp(netdev_get_type(ofport->netdev), "patch")) {
+        /* A patch port's MAC is random and changes with each start. */
+        return xasprintf("dpfip-external-mac must be set: uplink '%s' is a "
+                         "patch port", cfg->uplink);
+    } else if (netdev_get_etheraddr(ofport->netdev, ext_mac)
+               || eth_addr_is_zero(*ext_mac)) {
+        return xasprintf("dpfip-external-mac is not set and uplink '%s' "
+                         "has no MAC address", cfg->uplink);
     }
-    if (!error) {
-        if (new.has_ext_mac) {
-            br->ext_mac = new.ext_mac;
-        } else {
-            struct ofport *ofport = ofproto_get_port(&br->ofproto->up,
-                                                     br->uplink_port);
-
-            if (!ofport || netdev_get_etheraddr(ofport->netdev,
-                                                &br->ext_mac)
-                || eth_addr_is_zero(br->ext_mac)) {
-                error = xasprintf("dpfip-external-mac is not set and uplink "
-                                  "'%s' has no MAC address", new.uplink);
-            }
-        }
-    }
-    bridge_set_error(br, error);
-    dpfip_routes_configure(br, &cfg->other_config);
-}
-
-static struct dpfip_bridge *
-bridge_create(const char *name, struct ofproto_dpif *ofproto)
-{
-    struct dpfip_bridge *br = xzalloc(sizeof *br);
-
-    br->name = xstrdup(name);
-    br->ofproto = ofproto;
-    br->uplink_port = OFPP_NONE;
-    br->used_arp = true;
-    for (int i = 0; i < DPFIP_N_FAMILIES; i++) {
-        gateway_reset(&br->gw[i]);
-    }
-    hmap_init(&br->flows);
-    hmap_insert(&dpfip_bridges, &br->hmap_node, hash_string(name, 0));
-    return br;
-}
-
-/* Destroys 'br'.  Deletes its rules unless its ofproto is going away. */
-static void
-bridge_destroy(struct dpfip_bridge *br, bool ofproto_alive)
-{
-    if (ofproto_alive) {
-        free(br->error);
-        br->error = xstrdup("removed");
-        dpfip_flows_sync(br);
-    }
-    dpfip_flows_forget(br);
-    hmap_destroy(&br->flows);
-    dpfip_routes_destroy(br);
-    dpfip_xlate_unpublish_bridge(br);
-    dpfip_announce_purge(br->ofproto);
-    hmap_remove(&dpfip_bridges, &br->hmap_node);
-    dpfip_bridge_cfg_destroy(&br->cfg);
-    free(br->error);
-    free(br->name);
-    free(br);
-}
-
-/* FIPs. */
-
-static uint32_t
-fip_hash(const struct dpfip_pair_cfg *pair, const char *text)
-{
-    return (pair->error
-            ? hash_string(text, 0)
-            : hash_bytes(&pair->floating, sizeof pair->floating, 0));
-}
-
-static struct dpfip_fip *
-fip_find(const char *text, const struct dpfip_pair_cfg *pair,
-         const char *bridge, const char *iface)
-{
-    struct dpfip_fip *fip;
-
-    HMAP_FOR_EACH_WITH_HASH (fip, hmap_node, fip_hash(pair, text),
-                             &dpfip_fips) {
-        if (!strcmp(fip->text, text) && !strcmp(fip->bridge_name, bridge)
-            && !strcmp(fip->iface_name, iface)) {
-            return fip;
-        }
+    if (cfg->has_router_mac && eth_addr_equals(*ext_mac, cfg->router_mac)) {
+        return xasprintf("dpfip-router-mac: equal to the external MAC "
+                         ETH_ADDR_FMT, ETH_ADDR_ARGS(*ext_mac));
     }
     return NULL;
 }
 
-static struct dpfip_fip *
-fip_create(const char *text, struct dpfip_pair_cfg *pair,
-           const char *bridge, const char *iface)
+static void
+bridge_configure_neigh(struct dpfip_bridge *br)
 {
-    struct dpfip_fip *fip = xzalloc(sizeof *fip);
+    struct dpfip_neigh_settings s;
 
-    fip->text = xstrdup(text);
-    fip->bridge_name = xstrdup(bridge);
-    fip->iface_name = xstrdup(iface);
-    fip->pair = *pair;
-    fip->vm_port = OFPP_NONE;
-    fip->state = DPFIP_WAITING;
-    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
-        fip->stats[i] = dpfip_xc_stats_create();
+    memset(&s, 0, sizeof s);
+    s.uplink_port = br->error ? OFPP_NONE : br->uplink_port;
+    s.uplink_vlan = br->cfg.uplink_vlan;
+    s.ext_mac = br->ext_mac;
+    for (int i = 0; i < DPFIP_N_FAMILIES; i++) {
+        s.has_gw[i] = br->cfg.has_gw[i];
+        s.gw[i] = br->cfg.gw[i];
     }
-    hmap_insert(&dpfip_fips, &fip->hmap_node, fip_hash(pair, text));
-    return fip;
+    s.has_gw_mac = br->cfg.has_gw_mac;
+    s.gw_mac = br->cfg.gw_mac;
+    s.announce_count = br->cfg.announce_count;
+    dpfip_neigh_configure(br->neigh, &s);
 }
 
 static void
-fip_destroy(struct dpfip_fip *fip)
+bridge_publish(struct dpfip_bridge *br)
 {
-    dpfip_offload_remove(fip);
-    if (fip->n_announce_left) {
-        heap_remove(&announcing, &fip->announce_node);
+    if (br->error) {
+        dpfip_xlate_unpublish_bridge(br);
+    } else {
+        dpfip_xlate_publish_bridge(br);
     }
-    dpfip_xlate_unpublish_fip(fip);
-    hmap_remove(&dpfip_fips, &fip->hmap_node);
-    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
-        dpfip_xc_stats_unref(fip->stats[i]);
-    }
-    dpfip_pair_cfg_destroy(&fip->pair);
-    free(fip->vm_mac_error);
-    free(fip->reason);
-    free(fip->text);
-    free(fip->bridge_name);
-    free(fip->iface_name);
-    free(fip);
 }
 
+/* Re-adds the route of every active FIP of 'br', after the route export
+ * started over. */
 static void
-configure_iface(struct dpfip_bridge *br, const struct ovsrec_interface *iface,
-                const char *value)
+bridge_readd_routes(struct dpfip_bridge *br)
 {
-    struct sset texts = SSET_INITIALIZER(&texts);
-    const char *text;
+    struct dpfip_iface *iface;
+    struct dpfip_fip *fip;
 
-    dpfip_split_fips(value, &texts);
-    if (sset_is_empty(&texts)) {
-        sset_add(&texts, value);
+    HMAP_FOR_EACH (iface, node, &br->ifaces) {
+        HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
+            if (fip->state == DPFIP_ACTIVE) {
+                dpfip_routes_add(br->routes, &fip->pair.floating,
+                                 fip->pair.family);
+            }
+        }
     }
-    SSET_FOR_EACH (text, &texts) {
-        struct dpfip_pair_cfg pair;
+}
+
+/* When a bridge starts announcing by ARP/ND (dpfip-announce changed, or
+ * route export failed and ARP/ND takes over), announces its active FIPs,
+ * as if they had just arrived. */
+static void
+bridge_check_arp(struct dpfip_bridge *br)
+{
+    bool use_arp = dpfip_routes_use_arp(br->routes);
+
+    if (use_arp == br->announces_arp) {
+        return;
+    }
+    br->announces_arp = use_arp;
+    bridge_publish(br);
+    if (use_arp) {
+        struct dpfip_iface *iface;
         struct dpfip_fip *fip;
 
-        dpfip_pair_cfg_parse(text, &pair);
-        fip = fip_find(text, &pair, br->name, iface->name);
-        if (fip) {
-            dpfip_pair_cfg_destroy(&pair);
-        } else {
-            fip = fip_create(text, &pair, br->name, iface->name);
+        HMAP_FOR_EACH (iface, node, &br->ifaces) {
+            HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
+                if (fip->state == DPFIP_ACTIVE) {
+                    dpfip_neigh_announce(br->neigh, &fip->announcement,
+                                         &fip->pair.floating,
+                                         fip->pair.family);
+                }
+            }
         }
-        fip->seen = true;
-
-        struct eth_addr mac = eth_addr_zero;
-        char *error = dpfip_vm_mac_parse(&iface->external_ids,
-                                         &iface->other_config, &mac);
-        free(fip->vm_mac_error);
-        fip->vm_mac_error = error;
-        fip->vm_mac = mac;
-        fip->vm_port = port_lookup(br->ofproto, iface->name);
     }
-    sset_destroy(&texts);
+}
+
+/* Applies the Bridge row 'row'.  Returns true if something that every FIP
+ * of the bridge depends on changed. */
+static bool
+bridge_configure(struct dpfip_bridge *br, const struct ovsrec_bridge *row)
+{
+    struct dpfip_bridge_cfg cfg;
+    char *error = dpfip_bridge_cfg_parse(&row->other_config, &cfg);
+    ofp_port_t uplink_port = OFPP_NONE;
+    struct eth_addr ext_mac = eth_addr_zero;
+
+    if (!error) {
+        error = bridge_resolve_uplink(br, &cfg, &uplink_port, &ext_mac);
+    }
+    if (dpfip_bridge_cfg_equal(&cfg, &br->cfg)
+        && nullable_string_is_equal(error, br->error)
+        && uplink_port == br->uplink_port
+        && eth_addr_equals(ext_mac, br->ext_mac)) {
+        dpfip_bridge_cfg_destroy(&cfg);
+        free(error);
+        return false;
+    }
+
+    dpfip_bridge_cfg_destroy(&br->cfg);
+    br->cfg = cfg;
+    bridge_set_error(br, error);
+    br->uplink_port = uplink_port;
+    br->ext_mac = ext_mac;
+    bridge_configure_neigh(br);
+    if (dpfip_routes_configure(br->routes, br->cfg.announce,
+                               br->cfg.route_table)) {
+        bridge_readd_routes(br);
+    }
+    bridge_check_arp(br);
+    bridge_publish(br);
+    dpfip_offload_reconcile_ports(br);
+    mark_bridge_dirty(br);
+    return true;
 }
 
 static bool
-bridge_is_wanted(const struct ovsrec_bridge *cfg)
+bridge_is_wanted(const struct ovsrec_bridge *row)
 {
-    if (dpfip_bridge_cfg_is_wanted(&cfg->other_config)) {
+    if (dpfip_bridge_cfg_is_wanted(&row->other_config)) {
         return true;
     }
-    for (size_t i = 0; i < cfg->n_ports; i++) {
-        const struct ovsrec_port *port = cfg->ports[i];
+    for (size_t i = 0; i < row->n_ports; i++) {
+        const struct ovsrec_port *port = row->ports[i];
 
         for (size_t j = 0; j < port->n_interfaces; j++) {
             if (smap_get(&port->interfaces[j]->other_config, "dpfip-fips")) {
@@ -371,13 +935,48 @@ static void
 disable(void)
 {
     struct dpfip_bridge *br;
+
+    HMAP_FOR_EACH_SAFE (br, node, &bridges) {
+        bridge_destroy(br);
+    }
+}
+
+/* Applies Open_vSwitch other_config.  Returns true if the offload settings
+ * changed, which concerns every active FIP. */
+static bool
+configure_global(const struct smap *other_config)
+{
+    struct dpfip_global_cfg old = global_cfg;
+    bool was_enabled = global_cfg.enabled;
+    char *error = dpfip_global_cfg_parse(other_config, &global_cfg);
+
+    if (error && !nullable_string_is_equal(error, global_error)) {
+        VLOG_WARN("%s", error);
+    }
+    free(global_error);
+    global_error = error;
+    if (global_cfg.enabled != was_enabled) {
+        VLOG_INFO("dpfip %s", global_cfg.enabled ? "enabled" : "disabled");
+    }
+    return (old.offload != global_cfg.offload
+            || old.tc_policy != global_cfg.tc_policy);
+}
+
+static void
+update_all_offloads(void)
+{
+    struct dpfip_bridge *br;
+    struct dpfip_iface *iface;
     struct dpfip_fip *fip;
 
-    HMAP_FOR_EACH_SAFE (fip, hmap_node, &dpfip_fips) {
-        fip_destroy(fip);
-    }
-    HMAP_FOR_EACH_SAFE (br, hmap_node, &dpfip_bridges) {
-        bridge_destroy(br, true);
+    HMAP_FOR_EACH (br, node, &bridges) {
+        HMAP_FOR_EACH (iface, node, &br->ifaces) {
+            HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
+                if (fip->state == DPFIP_ACTIVE) {
+                    dpfip_offload_update(br, fip);
+                }
+            }
+        }
     }
 }
 
@@ -386,79 +985,75 @@ disable(void)
 void
 dpfip_configure(const struct ovsrec_open_vswitch *ovs_cfg)
 {
+    static const struct smap empty = SMAP_INITIALIZER(&empty);
     struct dpfip_bridge *br;
-    struct dpfip_fip *fip;
 
     dpfip_init();
-
-    bool enable = ovs_cfg && smap_get_bool(&ovs_cfg->other_config,
-                                           "dpfip-enable", false);
-    if (enable != enabled) {
-        VLOG_INFO("dpfip %s", enable ? "enabled" : "disabled");
-    }
-    enabled = enable;
-    if (!enabled) {
+    bool offload_changed = configure_global(ovs_cfg ? &ovs_cfg->other_config
+                                            : &empty);
+    if (!global_cfg.enabled) {
         disable();
         return;
     }
-    dpfip_offload_configure(&ovs_cfg->other_config);
+    dpfip_offload_configure(&global_cfg);
+    if (offload_changed) {
+        update_all_offloads();
+    }
 
-    HMAP_FOR_EACH (br, hmap_node, &dpfip_bridges) {
+    HMAP_FOR_EACH (br, node, &bridges) {
         br->seen = false;
     }
-    HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-        fip->seen = false;
-    }
-
     for (size_t i = 0; i < ovs_cfg->n_bridges; i++) {
-        const struct ovsrec_bridge *cfg = ovs_cfg->bridges[i];
+        const struct ovsrec_bridge *row = ovs_cfg->bridges[i];
         struct ofproto_dpif *ofproto;
 
-        if (!bridge_is_wanted(cfg)) {
+        if (!bridge_is_wanted(row)) {
             continue;
         }
-        ofproto = ofproto_dpif_lookup_by_name(cfg->name);
+        ofproto = ofproto_dpif_lookup_by_name(row->name);
         if (!ofproto) {
             continue;
         }
-
-        br = dpfip_bridge_find(cfg->name);
-        if (br && br->ofproto != ofproto) {
-            bridge_destroy(br, false);
+        br = bridge_find_by_ofproto(ofproto);
+        if (br && strcmp(br->name, row->name)) {
+            bridge_destroy(br);
             br = NULL;
         }
         if (!br) {
-            br = bridge_create(cfg->name, ofproto);
+            br = bridge_create(row->name, ofproto);
         }
         br->seen = true;
-        bridge_reconfigure(br, cfg);
+        bool changed = bridge_configure(br, row);
 
-        for (size_t j = 0; j < cfg->n_ports; j++) {
-            const struct ovsrec_port *port = cfg->ports[j];
+        struct dpfip_iface *iface;
+        HMAP_FOR_EACH (iface, node, &br->ifaces) {
+            iface->seen = false;
+        }
+        for (size_t j = 0; j < row->n_ports; j++) {
+            const struct ovsrec_port *port = row->ports[j];
 
             for (size_t k = 0; k < port->n_interfaces; k++) {
-                const struct ovsrec_interface *iface = port->interfaces[k];
-                const char *value = smap_get(&iface->other_config,
+                const struct ovsrec_interface *irow = port->interfaces[k];
+                const char *value = smap_get(&irow->other_config,
                                              "dpfip-fips");
 
                 if (value) {
-                    configure_iface(br, iface, value);
+                    iface_configure(br, irow, value, changed);
                 }
             }
         }
-    }
-
-    HMAP_FOR_EACH_SAFE (fip, hmap_node, &dpfip_fips) {
-        if (!fip->seen) {
-            fip_destroy(fip);
+        HMAP_FOR_EACH_SAFE (iface, node, &br->ifaces) {
+            if (!iface->seen) {
+                iface_destroy(iface);
+            }
         }
     }
-    HMAP_FOR_EACH_SAFE (br, hmap_node, &dpfip_bridges) {
+    HMAP_FOR_EACH_SAFE (br, node, &bridges) {
         if (!br->seen) {
-            bridge_destroy(br, true);
+            bridge_destroy(br);
         }
     }
-    refresh();
+    process();
 }
 
 /* Called by bridge.c just before it destroys 'ofproto'. */
@@ -466,17 +1061,11 @@ void
 dpfip_bridge_destroyed(struct ofproto *ofproto)
 {
     struct dpfip_bridge *br;
-    struct dpfip_fip *fip;
 
-    br = dpfip_bridge_find_by_ofproto(CONTAINER_OF(ofproto,
-                                                    struct ofproto_dpif, up));
+    br = bridge_find_by_ofproto(CONTAINER_OF(ofproto, struct ofproto_dpif,
+                                             up));
     if (br) {
-        HMAP_FOR_EACH_SAFE (fip, hmap_node, &dpfip_fips) {
-            if (!strcmp(fip->bridge_name, br->name)) {
-                fip_destroy(fip);
-            }
-        }
-        bridge_destroy(br, false);
+        bridge_destroy(br);
     }
 }
 
@@ -487,7 +1076,8 @@ dpfip_port_destroyed(struct ofproto *ofproto_, ofp_port_t ofp_port)
 {
     struct ofproto_dpif *ofproto = CONTAINER_OF(ofproto_, struct ofproto_dpif,
                                                 up);
-    struct dpfip_bridge *br = dpfip_bridge_find_by_ofproto(ofproto);
+    struct dpfip_bridge *br = bridge_find_by_ofproto(ofproto);
+    struct dpfip_iface *iface;
     struct dpfip_fip *fip;
 
     /* This runs for each port of a bridge being torn down: skip the walk
@@ -495,401 +1085,374 @@ dpfip_port_destroyed(struct ofproto *ofproto_, ofp_port_t ofp_port)
     if (!br || !dpfip_offload_has_rules()) {
         return;
     }
-    HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-        if (fip->offload && fip->state == DPFIP_ACTIVE
-            && strcmp(dpfip_offload_where(fip), "software")
-            && (fip->vm_port == ofp_port || br->uplink_port == ofp_port)
-            && !strcmp(fip->bridge_name, br->name)) {
-            dpfip_offload_remove(fip);
+    bool uplink = ofp_port == br->uplink_port;
+    HMAP_FOR_EACH (iface, node, &br->ifaces) {
+        if (uplink || iface->ofp_port == ofp_port) {
+            HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
+                dpfip_offload_remove(fip);
+            }
         }
     }
 }
 
-/* States. */
+/* Evaluation. */
 
-/* Returns true if nothing in 'fip''s own configuration stops it. */
-static bool
-fip_is_eligible(const struct dpfip_fip *fip)
+/* Step 1: whether anything of 'fip''s own stops it, and why. */
+static void
+fip_check_eligible(struct dpfip_fip *fip)
 {
-    const struct dpfip_bridge *br = dpfip_bridge_find(fip->bridge_name);
+    const struct dpfip_iface *iface = fip->iface;
+    const struct dpfip_bridge *br = iface->br;
+    char *why = NULL;
 
-    return (!fip->pair.error && br && !br->error && !fip->vm_mac_error
-            && (fip->vm_port == OFPP_NONE || fip->vm_port != br->uplink_port));
-}
-
-/* Returns the FIP that owns 'fip''s floating address among all eligible
- * ones that claim it: the one already active, else the first by bridge and
- * interface. */
-static const struct dpfip_fip *
-claim_winner(const struct dpfip_fip *fip)
-{
-    const struct dpfip_fip *best = NULL, *other;
-
-    HMAP_FOR_EACH_WITH_HASH (other, hmap_node, fip->hmap_node.hash,
-                             &dpfip_fips) {
-        if (other->pair.error
-            || !ipv6_addr_equals(&other->pair.floating, &fip->pair.floating)
-            || !fip_is_eligible(other)) {
-            continue;
-        }
-        if (!best
-            || (other->state == DPFIP_ACTIVE) > (best->state == DPFIP_ACTIVE)
-            || ((other->state == DPFIP_ACTIVE) == (best->state == DPFIP_ACTIVE)
-                && (strcmp(other->bridge_name, best->bridge_name) < 0
-                    || (!strcmp(other->bridge_name, best->bridge_name)
-                        && strcmp(other->iface_name,
-                                  best->iface_name) < 0)))) {
-            best = other;
-        }
-    }
-    return best;
-}
-
-static bool
-is_fixed_somewhere(const struct sset *fixed, const struct in6_addr *addr)
-{
-    char buf[INET6_ADDRSTRLEN];
-
-    return sset_contains(fixed, inet_ntop(AF_INET6, addr, buf, sizeof buf));
-}
-
-static enum dpfip_state
-fip_evaluate(const struct dpfip_fip *fip, const struct sset *fixed,
-             char **reason)
-{
-    const struct dpfip_bridge *br = dpfip_bridge_find(fip->bridge_name);
-    enum dpfip_family family = fip->pair.family;
-    struct ds s = DS_EMPTY_INITIALIZER;
-
-    *reason = NULL;
     if (fip->pair.error) {
-        *reason = xasprintf("dpfip-fips: %s", fip->pair.error);
-        return DPFIP_INVALID;
-    } else if (!br) {
-        *reason = xstrdup("bridge is gone");
-        return DPFIP_INVALID;
+        why = xasprintf("dpfip-fips: %s", fip->pair.error);
     } else if (br->error) {
-        *reason = xstrdup(br->error);
-        return DPFIP_INVALID;
-    } else if (fip->vm_mac_error) {
-        *reason = xstrdup(fip->vm_mac_error);
-        return DPFIP_INVALID;
-    } else if (fip->vm_port != OFPP_NONE && fip->vm_port == br->uplink_port) {
-        *reason = xasprintf("interface %s is the bridge's dpfip-uplink",
-                            fip->iface_name);
-        return DPFIP_INVALID;
-    }
+        why = xstrdup(br->error);
+    } else if (iface->error) {
+        why = xstrdup(iface->error);
+    } else if (iface->ofp_port != OFPP_NONE
+               && iface->ofp_port == br->uplink_port) {
+        why = xasprintf("interface %s is the bridge's dpfip-uplink",
+                        iface->name);
+    } else if (fip->conflict) {
+        why = xstrdup(fip->conflict);
+    } else if (fip->floating_addr->n_fixed) {
+        struct ds s = DS_EMPTY_INITIALIZER;
 
-    dpfip_addr_format(&fip->pair.floating, &s);
-    if (is_fixed_somewhere(fixed, &fip->pair.floating)) {
-        *reason = xasprintf("floating address %s is also configured as a "
-                            "fixed address", ds_cstr(&s));
+        dpfip_addr_format(&fip->pair.floating, &s);
+        why = xasprintf("floating address %s is also configured as a fixed "
+                        "address", ds_cstr(&s));
         ds_destroy(&s);
-        return DPFIP_INVALID;
+    } else {
+        why = dpfip_pair_check(&fip->pair, &br->cfg, &iface->ctx);
     }
+    free(fip->ineligible);
+    fip->ineligible = why;
+    fip->eligible = !why;
+}
 
-    const struct dpfip_fip *winner = claim_winner(fip);
-    if (winner != fip) {
-        *reason = xasprintf("floating address %s is also claimed by "
-                            "interface %s on bridge %s", ds_cstr(&s),
-                            winner->iface_name, winner->bridge_name);
-        ds_destroy(&s);
-        return DPFIP_INVALID;
-    }
+/* Orders claimants: the first by bridge name, then interface name. */
+static bool
+claim_precedes(const struct dpfip_fip *a, const struct dpfip_fip *b)
+{
+    int cmp = strcmp(dpfip_fip_bridge(a)->name, dpfip_fip_bridge(b)->name);
 
-    enum dpfip_state state = DPFIP_ACTIVE;
-    if (!br->cfg.has_gw[family]) {
-        *reason = xasprintf("dpfip-gateway has no %s address",
-                            dpfip_family_to_string(family));
-        state = DPFIP_INVALID;
-    } else if (fip->vm_port == OFPP_NONE) {
-        *reason = xasprintf("interface %s has no OpenFlow port",
-                            fip->iface_name);
-        state = DPFIP_WAITING;
-    } else if (!br->gw[family].resolved) {
-        ds_clear(&s);
-        dpfip_addr_format(&br->cfg.gw[family], &s);
-        *reason = xasprintf("waiting for gateway MAC (%s)", ds_cstr(&s));
-        state = DPFIP_WAITING;
+    return cmp < 0 || (!cmp && strcmp(a->iface->name, b->iface->name) < 0);
+}
+
+/* Step 2: who may use 'addr'. */
+static void
+addr_settle_claim(struct dpfip_addr *addr)
+{
+    struct dpfip_fip *fip, *best = NULL;
+
+    if (addr->winner && addr->winner->eligible) {
+        return;
     }
-    ds_destroy(&s);
-    return state;
+    LIST_FOR_EACH (fip, claim_node, &addr->claimants) {
+        if (fip->eligible && (!best || claim_precedes(fip, best))) {
+            best = fip;
+        }
+    }
+    addr->winner = best;
 }
 
 static void
-fip_set_state(struct dpfip_fip *fip, enum dpfip_state state, char *reason)
+fip_build_rewrite(const struct dpfip_fip *fip, struct eth_addr gw_mac,
+                  struct dpfip_rewrite *rw)
 {
-    const struct dpfip_bridge *br = dpfip_bridge_find(fip->bridge_name);
+    const struct dpfip_iface *iface = fip->iface;
+    const struct dpfip_bridge *br = iface->br;
 
-    if (state != fip->state || !nullable_string_is_equal(reason,
-                                                          fip->reason)) {
-        if (state == DPFIP_INVALID) {
-            VLOG_WARN("bridge %s: interface %s: %s: invalid: %s",
-                      fip->bridge_name, fip->iface_name, fip->text, reason);
-        } else {
-            VLOG_INFO("bridge %s: interface %s: %s: %s%s%s%s",
-                      fip->bridge_name, fip->iface_name, fip->text,
-                      dpfip_state_to_string(state), reason ? " (" : "",
-                      reason ? reason : "", reason ? ")" : "");
+    memset(rw, 0, sizeof *rw);
+    rw->family = fip->pair.family;
+    rw->floating = fip->pair.floating;
+    rw->fixed = fip->pair.fixed;
+    rw->uplink_port = br->uplink_port;
+    rw->vm_port = iface->ofp_port;
+    rw->uplink_vlan = br->cfg.uplink_vlan;
+    rw->ext_mac = br->ext_mac;
+    rw->router_mac = iface->ctx.router_mac;
+    rw->vm_mac = iface->cfg.vm_mac;
+    rw->gw_mac = gw_mac;
+    rw->internal = iface->ctx.internal;     /* Not a reference: a view. */
+}
+
+/* Step 3: the state of 'fip' and, if active, its rewrite. */
+static enum dpfip_state
+fip_evaluate(const struct dpfip_fip *fip, char **reason,
+             struct dpfip_rewrite *rw)
+{
+    const struct dpfip_iface *iface = fip->iface;
+    const struct dpfip_bridge *br = iface->br;
+    enum dpfip_family family = fip->pair.family;
+    struct eth_addr gw_mac;
+
+    *reason = NULL;
+    if (!fip->eligible) {
+        *reason = xstrdup(fip->ineligible);
+        return DPFIP_INVALID;
+    }
+    if (fip->floating_addr->winner != fip) {
+        const struct dpfip_fip *winner = fip->floating_addr->winner;
+        struct ds s = DS_EMPTY_INITIALIZER;
+
+        dpfip_addr_format(&fip->pair.floating, &s);
+        *reason = xasprintf("floating address %s is also claimed by "
+                            "interface %s on bridge %s", ds_cstr(&s),
+                            winner->iface->name,
+                            dpfip_fip_bridge(winner)->name);
+        ds_destroy(&s);
+        return DPFIP_INVALID;
+    }
+    if (!br->cfg.has_gw[family]) {
+        *reason = xasprintf("dpfip-gateway has no %s address",
+                            dpfip_family_to_string(family));
+        return DPFIP_INVALID;
+    }
+    if (iface->ofp_port == OFPP_NONE) {
+        *reason = xasprintf("interface %s has no OpenFlow port",
+                            iface->name);
+        return DPFIP_WAITING;
+    }
+    if (!dpfip_neigh_get_gateway(br->neigh, family, &gw_mac)) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+
+        dpfip_addr_format(&br->cfg.gw[family], &s);
+        *reason = xasprintf("waiting for gateway MAC (%s)", ds_cstr(&s));
+        ds_destroy(&s);
+        return DPFIP_WAITING;
+    }
+    fip_build_rewrite(fip, gw_mac, rw);
+    return DPFIP_ACTIVE;
+}
+
+/* Log lines of the current pass of process(). */
+static unsigned int n_logged;
+static unsigned int n_unlogged[DPFIP_ACTIVE + 1];
+
+static void
+log_state(const struct dpfip_fip *fip, enum dpfip_state state,
+          const char *reason)
+{
+    const struct dpfip_bridge *br = dpfip_fip_bridge(fip);
+
+    if (n_logged >= LOG_BUDGET) {
+        n_unlogged[state]++;
+        return;
+    }
+    n_logged++;
+    if (state == DPFIP_INVALID) {
+        VLOG_WARN("bridge %s: interface %s: %s: invalid: %s", br->name,
+                  fip->iface->name, fip->text, reason);
+    } else {
+        VLOG_INFO("bridge %s: interface %s: %s: %s%s%s%s", br->name,
+                  fip->iface->name, fip->text, dpfip_state_to_string(state),
+                  reason ? " (" : "", reason ? reason : "",
+                  reason ? ")" : "");
+    }
+}
+
+static void
+log_summary(void)
+{
+    unsigned int n = 0;
+
+    for (int i = 0; i <= DPFIP_ACTIVE; i++) {
+        n += n_unlogged[i];
+    }
+    if (n) {
+        VLOG_INFO("... and %u more FIPs changed state (%u active, %u "
+                  "waiting, %u invalid): see dpfip/show", n,
+                  n_unlogged[DPFIP_ACTIVE], n_unlogged[DPFIP_WAITING],
+                  n_unlogged[DPFIP_INVALID]);
+    }
+    n_logged = 0;
+    memset(n_unlogged, 0, sizeof n_unlogged);
+}
+
+static void
+bridge_update_probe_source(struct dpfip_bridge *br, enum dpfip_family family)
+{
+    const struct dpfip_fip *fip = NULL;
+
+    if (!ovs_list_is_empty(&br->usable[family])) {
+        fip = CONTAINER_OF(ovs_list_front(&br->usable[family]),
+                           struct dpfip_fip, usable_node);
+    }
+    dpfip_neigh_set_probe_source(br->neigh, family,
+                                 fip ? &fip->pair.floating : NULL);
+}
+
+/* Gives 'fip' its new state (and, when active, the rewrite 'rw', copied),
+ * and passes what changed on to translation, hardware, routes and
+ * announcements.  Takes ownership of 'reason'. */
+static void
+fip_set_state(struct dpfip_fip *fip, enum dpfip_state state, char *reason,
+              const struct dpfip_rewrite *rw)
+{
+    struct dpfip_bridge *br = dpfip_fip_bridge(fip);
+    enum dpfip_family family = fip->pair.family;
+    bool was_active = fip->state == DPFIP_ACTIVE;
+    bool changed = false;
+
+    /* Waiting and active FIPs can probe the gateway. */
+    if (!fip->pair.error) {
+        bool usable = state != DPFIP_INVALID;
+
+        if (usable != !ovs_list_is_empty(&fip->usable_node)) {
+            if (usable) {
+                if (state == DPFIP_ACTIVE) {
+                    ovs_list_push_front(&br->usable[family],
+                                        &fip->usable_node);
+                } else {
+                    ovs_list_push_back(&br->usable[family],
+                                       &fip->usable_node);
+                }
+            } else {
+                ovs_list_remove(&fip->usable_node);
+                ovs_list_init(&fip->usable_node);
+            }
+            bridge_update_probe_source(br, family);
         }
     }
-    if (state == DPFIP_ACTIVE && fip->state != DPFIP_ACTIVE && br) {
-        /* Just arrived (VM start, migration in): announce at once. */
-        fip->next_announce = time_msec();
-        fip->announce_interval = ANNOUNCE_FIRST_INTERVAL_MS;
-        if (fip->n_announce_left) {
-            heap_remove(&announcing, &fip->announce_node);
+
+    if (state == DPFIP_ACTIVE) {
+        changed = !was_active || !dpfip_rewrite_equal(&fip->rw, rw);
+        if (changed) {
+            dpfip_rewrite_destroy(&fip->rw);
+            dpfip_rewrite_copy(&fip->rw, rw);
         }
-        fip->n_announce_left = (dpfip_routes_use_arp(br)
-                                ? br->cfg.announce_count : 0);
-        if (fip->n_announce_left) {
-            heap_insert(&announcing, &fip->announce_node,
-                        -(uint64_t) fip->next_announce);
-        }
-    } else if (state != DPFIP_ACTIVE && fip->n_announce_left) {
-        fip->n_announce_left = 0;
-        heap_remove(&announcing, &fip->announce_node);
     }
     fip->state = state;
     free(fip->reason);
     fip->reason = reason;
-}
 
-/* When a bridge starts announcing by ARP/ND (dpfip-announce changed, or
- * route export failed and ARP/ND takes over), announces its active FIPs,
- * as if they had just arrived. */
-static void
-bridge_check_arp(struct dpfip_bridge *br)
-{
-    bool use_arp = dpfip_routes_use_arp(br);
-
-    if (use_arp && !br->used_arp) {
-        struct dpfip_fip *fip;
-
-        HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-            if (fip->state == DPFIP_ACTIVE && !fip->n_announce_left
-                && br->cfg.announce_count
-                && !strcmp(fip->bridge_name, br->name)) {
-                fip->n_announce_left = br->cfg.announce_count;
-                fip->next_announce = time_msec();
-                fip->announce_interval = ANNOUNCE_FIRST_INTERVAL_MS;
-                heap_insert(&announcing, &fip->announce_node,
-                            -(uint64_t) fip->next_announce);
-            }
-        }
-    }
-    br->used_arp = use_arp;
-}
-
-/* Recomputes every FIP's state from the configuration and what is known of
- * ports and gateways, then publishes the result to translation and to the
- * flow tables. */
-static void
-refresh(void)
-{
-    struct sset fixed = SSET_INITIALIZER(&fixed);
-    struct dpfip_bridge *br;
-    struct dpfip_fip *fip;
-
-    need_refresh = false;
-    HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-        if (!fip->pair.error) {
-            char buf[INET6_ADDRSTRLEN];
-
-            sset_add(&fixed, inet_ntop(AF_INET6, &fip->pair.fixed, buf,
-                                       sizeof buf));
-        }
-    }
-
-    /* Two passes, so that a claim won by a FIP that loses its activity in
-     * this refresh is settled on the next one, not flapping within it. */
-    HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-        char *reason;
-        enum dpfip_state state = fip_evaluate(fip, &fixed, &reason);
-
-        fip_set_state(fip, state, reason);
-    }
-    sset_destroy(&fixed);
-
-    /* Publish before installing rules that use the action, withdraw after
-     * removing them: a packet never meets a rule for an unknown FIP. */
-    HMAP_FOR_EACH (br, hmap_node, &dpfip_bridges) {
-        bool changed = false;
-
-        dpfip_routes_sync(br);
-        bridge_check_arp(br);
-        if (br->error) {
-            dpfip_xlate_unpublish_bridge(br);
-        } else {
-            changed = dpfip_xlate_publish_bridge(br);
-        }
-        HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-            if (fip->state == DPFIP_ACTIVE
-                && !strcmp(fip->bridge_name, br->name)) {
-                changed |= dpfip_xlate_publish_fip(fip, br);
-            }
-        }
-        dpfip_flows_sync(br);
+    if (state == DPFIP_ACTIVE) {
         if (changed) {
-            br->ofproto->backer->need_revalidate = REV_RECONFIGURE;
+            /* Publish before hardware: whatever misses in hardware (or is
+             * in flight while rules change) is translated the same. */
+            dpfip_xlate_publish_fip(fip);
+            dpfip_offload_update(br, fip);
         }
-    }
-    HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-        br = dpfip_bridge_find(fip->bridge_name);
-        if (fip->state != DPFIP_ACTIVE && dpfip_xlate_unpublish_fip(fip)
-            && br) {
-            br->ofproto->backer->need_revalidate = REV_RECONFIGURE;
+        if (!was_active) {
+            dpfip_routes_add(br->routes, &fip->pair.floating, family);
+            if (br->announces_arp) {
+                /* Just arrived (VM start, migration in): announce now. */
+                dpfip_neigh_announce(br->neigh, &fip->announcement,
+                                     &fip->pair.floating, family);
+            }
         }
-
-        /* Hardware after software: the software rules are in place for
-         * whatever misses in hardware. */
+    } else if (was_active) {
+        dpfip_neigh_cancel(br->neigh, &fip->announcement);
+        dpfip_routes_remove(br->routes, &fip->pair.floating, family);
         dpfip_offload_update(br, fip);
+        dpfip_xlate_unpublish_fip(fip);
+        dpfip_rewrite_destroy(&fip->rw);
+        memset(&fip->rw, 0, sizeof fip->rw);
     }
 }
 
-/* Gateways. */
-
-void
-dpfip_gateway_learned(const struct ofproto_dpif *ofproto,
-                      enum dpfip_family family, const struct in6_addr *ip,
-                      struct eth_addr mac)
+static void
+process(void)
 {
-    struct dpfip_bridge *br = dpfip_bridge_find_by_ofproto(ofproto);
-    struct dpfip_gateway *gw;
+    struct ovs_list evaluate = OVS_LIST_INITIALIZER(&evaluate);
+    struct dpfip_fip *fip;
+    struct dpfip_addr *addr;
 
-    if (!br || !br->cfg.has_gw[family] || br->cfg.has_gw_mac
-        || !ipv6_addr_equals(ip, &br->cfg.gw[family])) {
+    if (ovs_list_is_empty(&dirty_fips) && ovs_list_is_empty(&dirty_addrs)) {
         return;
     }
-    gw = &br->gw[family];
-    if (!gw->resolved || !eth_addr_equals(gw->mac, mac)) {
-        struct ds s = DS_EMPTY_INITIALIZER;
 
-        dpfip_addr_format(ip, &s);
-        VLOG_INFO("bridge %s: gateway %s is at "ETH_ADDR_FMT"%s", br->name,
-                  ds_cstr(&s), ETH_ADDR_ARGS(mac),
-                  gw->resolved ? " (changed)" : "");
-        ds_destroy(&s);
-        gw->resolved = true;
-        gw->mac = mac;
-        need_refresh = true;
+    /* 1. Eligibility. */
+    LIST_FOR_EACH_POP (fip, dirty_node, &dirty_fips) {
+        fip_check_eligible(fip);
+        if (fip->floating_addr) {
+            mark_addr_dirty(fip->floating_addr);
+        }
+        ovs_list_push_back(&evaluate, &fip->dirty_node);
     }
-    gw->resolved_at = time_msec();
-    gw->n_probes = 0;
-    gw->probe_interval = GW_PROBE_MIN_MS;
-    gw->next_probe = gw->resolved_at + GW_REFRESH_MS;
-}
 
-/* Returns a floating address of 'family' on 'br' to probe from, or NULL. */
-static const struct in6_addr *
-probe_source(const struct dpfip_bridge *br, enum dpfip_family family,
-             bool *needed)
-{
-    const struct in6_addr *src = NULL;
-    const struct dpfip_fip *fip;
-
-    *needed = false;
-    HMAP_FOR_EACH (fip, hmap_node, &dpfip_fips) {
-        if (!fip->pair.error && fip->pair.family == family
-            && fip->state != DPFIP_INVALID
-            && !strcmp(fip->bridge_name, br->name)) {
-            *needed = true;
-            src = &fip->pair.floating;
-            if (fip->state == DPFIP_ACTIVE) {
-                break;
+    /* 2. Claims: every claimant of a settled address is evaluated. */
+    LIST_FOR_EACH_POP (addr, dirty_node, &dirty_addrs) {
+        ovs_list_init(&addr->dirty_node);
+        addr_settle_claim(addr);
+        LIST_FOR_EACH (fip, claim_node, &addr->claimants) {
+            if (ovs_list_is_empty(&fip->dirty_node)) {
+                ovs_list_push_back(&evaluate, &fip->dirty_node);
             }
         }
     }
-    return src;
+
+    /* 3. States. */
+    LIST_FOR_EACH_POP (fip, dirty_node, &evaluate) {
+        struct dpfip_rewrite rw;
+        enum dpfip_state state;
+        char *reason;
+
+        ovs_list_init(&fip->dirty_node);
+        memset(&rw, 0, sizeof rw);
+        state = fip_evaluate(fip, &reason, &rw);
+        if (state != fip->state
+            || !nullable_string_is_equal(reason, fip->reason)) {
+            log_state(fip, state, reason);
+        }
+        fip_set_state(fip, state, reason, &rw);
+    }
+    log_summary();
 }
 
+/* Marks the FIPs of 'br' of the families in 'families' dirty (their
+ * gateway's MAC changed). */
 static void
-run_gateways(struct dpfip_bridge *br, long long int now)
+bridge_gateways_changed(struct dpfip_bridge *br, unsigned int families)
 {
-    for (int i = 0; i < DPFIP_N_FAMILIES; i++) {
-        struct dpfip_gateway *gw = &br->gw[i];
-        const struct in6_addr *src;
-        bool needed;
+    struct dpfip_iface *iface;
+    struct dpfip_fip *fip;
 
-        if (!br->cfg.has_gw[i] || br->cfg.has_gw_mac
-            || now < gw->next_probe) {
-            continue;
-        }
-        src = probe_source(br, i, &needed);
-        if (!needed) {
-            gw->next_probe = now + GW_PROBE_MIN_MS;
-            continue;
-        }
-        dpfip_probe_gateway(br, i, src);
-        gw->n_probes++;
-        if (gw->resolved) {
-            /* Keep the last MAC if the gateway stops answering: traffic
-             * still has a chance, and a new answer replaces it at once. */
-            gw->next_probe = now + GW_REFRESH_MS;
-        } else {
-            gw->next_probe = now + gw->probe_interval;
-            gw->probe_interval = MIN(gw->probe_interval * 2,
-                                     GW_PROBE_MAX_MS);
+    HMAP_FOR_EACH (iface, node, &br->ifaces) {
+        HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
+            if (!fip->pair.error && (families & (1u << fip->pair.family))) {
+                mark_fip_dirty(fip);
+            }
         }
     }
 }
 
-/* At most this many announcements per main loop pass: 100k FIPs arriving
- * at once must not stall the main loop for seconds (nor flood the
- * provider network in one burst). */
-#define ANNOUNCE_BATCH 1000
-
-static void
-run_announcements(long long int now)
+static bool
+some_bridge_exports(void)
 {
-    for (int i = 0; i < ANNOUNCE_BATCH && !heap_is_empty(&announcing); i++) {
-        struct dpfip_fip *fip = CONTAINER_OF(heap_max(&announcing),
-                                             struct dpfip_fip, announce_node);
-        const struct dpfip_bridge *br;
+    const struct dpfip_bridge *br;
 
-        if (now < fip->next_announce) {
-            break;
-        }
-        br = dpfip_bridge_find(fip->bridge_name);
-        if (br && !br->error) {
-            dpfip_announce_fip(br, fip);
-            fip->n_announced++;
-        }
-        fip->next_announce = now + fip->announce_interval;
-        fip->announce_interval *= 2;
-        if (--fip->n_announce_left) {
-            heap_change(&announcing, &fip->announce_node,
-                        -(uint64_t) fip->next_announce);
-        } else {
-            heap_remove(&announcing, &fip->announce_node);
+    HMAP_FOR_EACH (br, node, &bridges) {
+        if (dpfip_routes_exports(br->routes)) {
+            return true;
         }
     }
+    return false;
 }
 
 void
 dpfip_run(void)
 {
     struct dpfip_bridge *br;
-    long long int now;
 
-    if (!enabled) {
+    if (!global_cfg.enabled) {
         return;
     }
-    dpfip_announce_run();
-    if (need_refresh) {
-        refresh();
-    }
+    dpfip_neigh_run_queue();
+    dpfip_routes_check_daemon(some_bridge_exports());
+    HMAP_FOR_EACH (br, node, &bridges) {
+        unsigned int changed = dpfip_neigh_run(br->neigh);
 
-    now = time_msec();
-    HMAP_FOR_EACH (br, hmap_node, &dpfip_bridges) {
-        if (!br->error) {
-            run_gateways(br, now);
+        if (changed) {
+            bridge_gateways_changed(br, changed);
         }
+        dpfip_routes_run(br->routes);
+        bridge_check_arp(br);
     }
-    run_announcements(now);
-    if (dpfip_routes_run()) {
-        need_refresh = true;
-    }
+    process();
     dpfip_offload_run();
 }
 
@@ -898,29 +1461,17 @@ dpfip_wait(void)
 {
     const struct dpfip_bridge *br;
 
-    if (!enabled) {
+    if (!global_cfg.enabled) {
         return;
     }
-    dpfip_announce_wait();
-    dpfip_offload_wait();
-    dpfip_routes_wait();
-    if (need_refresh) {
+    dpfip_neigh_wait_queue();
+    dpfip_routes_wait_daemon(some_bridge_exports());
+    HMAP_FOR_EACH (br, node, &bridges) {
+        dpfip_neigh_wait(br->neigh);
+        dpfip_routes_wait(br->routes);
+    }
+    if (!ovs_list_is_empty(&dirty_fips) || !ovs_list_is_empty(&dirty_addrs)) {
         poll_immediate_wake();
     }
-    HMAP_FOR_EACH (br, hmap_node, &dpfip_bridges) {
-        if (!br->error) {
-            for (int i = 0; i < DPFIP_N_FAMILIES; i++) {
-                if (br->cfg.has_gw[i] && !br->cfg.has_gw_mac) {
-                    poll_timer_wait_until(br->gw[i].next_probe);
-                }
-            }
-        }
-    }
-    if (!heap_is_empty(&announcing)) {
-        const struct dpfip_fip *fip = CONTAINER_OF(heap_max(&announcing),
-                                                   struct dpfip_fip,
-                                                   announce_node);
-
-        poll_timer_wait_until(fip->next_announce);
-    }
+    dpfip_offload_wait();
 }

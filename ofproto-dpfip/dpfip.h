@@ -31,6 +31,7 @@
  * revalidator threads. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "openvswitch/types.h"
 
 struct dp_packet;
@@ -38,6 +39,7 @@ struct dpif_flow_stats;
 struct flow;
 struct flow_wildcards;
 struct ofpact_dpfip;
+struct ofpbuf;
 struct ofproto;
 struct ofproto_dpif;
 struct ovsrec_open_vswitch;
@@ -50,21 +52,44 @@ void dpfip_port_destroyed(struct ofproto *, ofp_port_t);
 void dpfip_run(void);
 void dpfip_wait(void);
 
-/* Translation (any thread). */
+/* Translation (any thread).
+ *
+ * dpfip_xlate_ingress() is called for each packet entering a bridge (from
+ * a port, or from a patch port), before table 0.  If the packet is FIP
+ * traffic, it appends the actions that handle it (the dpfip action and an
+ * output, and VLAN actions on a tagged uplink) to 'ofpacts' and returns
+ * true: translation runs those instead of the bridge's tables.  Otherwise
+ * the packet meets the bridge's own flows untouched.  Either way 'wc' gets
+ * what the decision looked at.
+ *
+ * dpfip_should_process_flow() is called from process_special() for ARP and
+ * neighbor discovery: it returns true if dpfip wants the packet, passed to
+ * dpfip_process_packet() when there is one, and sets '*consume' if the
+ * packet goes no further (then it is slow-pathed like LACP's); otherwise
+ * it continues to the bridge's pipeline. */
+bool dpfip_xlate_ingress(const struct ofproto_dpif *, const struct flow *,
+                         struct flow_wildcards *, struct ofpbuf *ofpacts);
 const char *dpfip_xlate_action(const struct ofpact_dpfip *,
                                const struct ofproto_dpif *,
                                struct flow *, struct flow_wildcards *,
                                const struct dpif_flow_stats *,
                                struct xlate_cache *);
 bool dpfip_should_process_flow(const struct ofproto_dpif *, ofp_port_t,
-                               const struct flow *, struct flow_wildcards *);
+                               const struct flow *, struct flow_wildcards *,
+                               bool *consume);
 void dpfip_process_packet(const struct ofproto_dpif *, ofp_port_t,
                           const struct flow *, const struct dp_packet *);
 
-/* The per-direction counters of one FIP, credited through the xlate cache
- * (XC_DPFIP) while datapath flows live. */
+/* The counters of one FIP, credited through the xlate cache (XC_DPFIP)
+ * while datapath flows live: 'counter' is an enum dpfip_xc_counter. */
+enum dpfip_xc_counter {
+    DPFIP_XC_DNAT,                      /* DPFIP_DNAT. */
+    DPFIP_XC_SNAT,                      /* DPFIP_SNAT. */
+    DPFIP_XC_DNAT_DROP,
+    DPFIP_XC_SNAT_DROP,
+};
 struct dpfip_xc_stats;
-void dpfip_xc_stats_credit(struct dpfip_xc_stats *,
+void dpfip_xc_stats_credit(struct dpfip_xc_stats *, int counter,
                            const struct dpif_flow_stats *, bool offloaded);
 void dpfip_xc_stats_unref(struct dpfip_xc_stats *);
 
