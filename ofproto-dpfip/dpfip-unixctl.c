@@ -110,8 +110,11 @@ compare_rows(const void *a_, const void *b_)
     return cmp ? cmp : strcmp(a->iface->name, b->iface->name);
 }
 
+/* The FIPs of 'br', or only those whose floating address is 'only' if it
+ * is nonnull, sorted. */
 static struct fip_row *
-collect_rows(const struct dpfip_bridge *br, size_t *n_rows)
+collect_rows(const struct dpfip_bridge *br, const struct in6_addr *only,
+             size_t *n_rows)
 {
     const struct dpfip_iface *iface;
     const struct dpfip_fip *fip;
@@ -121,7 +124,10 @@ collect_rows(const struct dpfip_bridge *br, size_t *n_rows)
     rows = xmalloc((br->n_fips + 1) * sizeof *rows);
     HMAP_FOR_EACH (iface, node, &br->ifaces) {
         HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
-            fip_row_init(&rows[n++], fip);
+            if (!only || (!fip->pair.error
+                          && ipv6_addr_equals(&fip->pair.floating, only))) {
+                fip_row_init(&rows[n++], fip);
+            }
         }
     }
     qsort(rows, n, sizeof *rows, compare_rows);
@@ -148,7 +154,8 @@ put_router(struct ds *s, const char *indent, const struct dpfip_router_cfg *r,
 }
 
 static void
-show_bridge_text(struct ds *s, const struct dpfip_bridge *br)
+show_bridge_text(struct ds *s, const struct dpfip_bridge *br,
+                 const struct in6_addr *only)
 {
     const struct dpfip_bridge_cfg *cfg = &br->cfg;
 
@@ -183,7 +190,7 @@ show_bridge_text(struct ds *s, const struct dpfip_bridge *br)
     dpfip_routes_format(br->routes, s);
 
     size_t n_rows;
-    struct fip_row *rows = collect_rows(br, &n_rows);
+    struct fip_row *rows = collect_rows(br, only, &n_rows);
     int wf = strlen("FLOATING"), wx = strlen("FIXED"), wp = strlen("PORT");
 
     for (size_t i = 0; i < n_rows; i++) {
@@ -288,7 +295,8 @@ json_put_tree(struct ds *s, const char *key, struct json *json, bool *first)
 }
 
 static void
-show_bridge_json(struct ds *s, const struct dpfip_bridge *br)
+show_bridge_json(struct ds *s, const struct dpfip_bridge *br,
+                 const struct in6_addr *only)
 {
     const struct dpfip_bridge_cfg *cfg = &br->cfg;
     bool first = true;
@@ -318,7 +326,7 @@ show_bridge_json(struct ds *s, const struct dpfip_bridge *br)
                   &first);
 
     size_t n_rows;
-    struct fip_row *rows = collect_rows(br, &n_rows);
+    struct fip_row *rows = collect_rows(br, only, &n_rows);
     json_key(s, "fips", &first);
     ds_put_char(s, '[');
     for (size_t i = 0; i < n_rows; i++) {
@@ -363,23 +371,32 @@ show_bridge_json(struct ds *s, const struct dpfip_bridge *br)
     ds_put_char(s, '}');
 }
 
+/* Parses "[--json] [BRIDGE [ADDRESS]]" ('allow_json' for dpfip/show). */
 static bool
 parse_args(struct unixctl_conn *conn, int argc, const char *argv[],
-           bool allow_json, const char **name, bool *json)
+           bool allow_json, const char **name, bool *json,
+           struct in6_addr *only, bool *has_only)
 {
+    const char *usage = (allow_json
+                         ? "usage: dpfip/show [--json] [BRIDGE [ADDRESS]]"
+                         : "usage: dpfip/dump-flows [BRIDGE [ADDRESS]]");
+    const char *addr = NULL;
+
     *name = NULL;
     *json = false;
+    *has_only = false;
     for (int i = 1; i < argc; i++) {
         if (allow_json && !strcmp(argv[i], "--json")) {
             *json = true;
-        } else if (!*name && argv[i][0] != '-') {
+        } else if (argv[i][0] == '-') {
+            unixctl_command_reply_error(conn, usage);
+            return false;
+        } else if (!*name) {
             *name = argv[i];
+        } else if (!addr) {
+            addr = argv[i];
         } else {
-            unixctl_command_reply_error(conn, allow_json
-                                        ? "usage: dpfip/show [--json] "
-                                          "[BRIDGE]"
-                                        : "usage: dpfip/dump-flows "
-                                          "[BRIDGE]");
+            unixctl_command_reply_error(conn, usage);
             return false;
         }
     }
@@ -390,6 +407,19 @@ parse_args(struct unixctl_conn *conn, int argc, const char *argv[],
         free(error);
         return false;
     }
+    if (addr) {
+        enum dpfip_family family;
+
+        if (!dpfip_addr_parse(addr, only, &family)) {
+            char *error = xasprintf("%s is not an IPv4 or IPv6 address",
+                                    addr);
+
+            unixctl_command_reply_error(conn, error);
+            free(error);
+            return false;
+        }
+        *has_only = true;
+    }
     return true;
 }
 
@@ -399,13 +429,17 @@ dpfip_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
 {
     struct ds s = DS_EMPTY_INITIALIZER;
     const struct dpfip_bridge **brs;
+    struct in6_addr only_addr;
+    const struct in6_addr *only;
     const char *name;
+    bool json, has_only;
     size_t n_brs;
-    bool json;
 
-    if (!parse_args(conn, argc, argv, true, &name, &json)) {
+    if (!parse_args(conn, argc, argv, true, &name, &json, &only_addr,
+                    &has_only)) {
         return;
     }
+    only = has_only ? &only_addr : NULL;
     if (!json && !dpfip_is_enabled()) {
         unixctl_command_reply(conn, "dpfip is disabled (Open_vSwitch "
                               "other_config:dpfip-enable is not true)\n");
@@ -428,7 +462,7 @@ dpfip_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
             if (i) {
                 ds_put_char(&s, ',');
             }
-            show_bridge_json(&s, brs[i]);
+            show_bridge_json(&s, brs[i], only);
         }
         ds_put_cstr(&s, "]}");
     } else {
@@ -436,7 +470,7 @@ dpfip_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
             ds_put_format(&s, "error: %s\n", dpfip_global_error());
         }
         for (size_t i = 0; i < n_brs; i++) {
-            show_bridge_text(&s, brs[i]);
+            show_bridge_text(&s, brs[i], only);
         }
         if (!name) {
             ds_put_format(&s, "packets dropped for an inactive floating IP: "
@@ -522,18 +556,21 @@ dpfip_unixctl_dump_flows(struct unixctl_conn *conn, int argc,
 {
     struct ds s = DS_EMPTY_INITIALIZER;
     const struct dpfip_bridge **brs;
+    struct in6_addr only_addr;
     const char *name;
+    bool json, has_only;
     size_t n_brs;
-    bool json;
 
-    if (!parse_args(conn, argc, argv, false, &name, &json)) {
+    if (!parse_args(conn, argc, argv, false, &name, &json, &only_addr,
+                    &has_only)) {
         return;
     }
     brs = dpfip_bridges_sorted(name, &n_brs);
     for (size_t i = 0; i < n_brs; i++) {
         const struct dpfip_bridge *br = brs[i];
         size_t n_rows;
-        struct fip_row *rows = collect_rows(br, &n_rows);
+        struct fip_row *rows = collect_rows(br, has_only ? &only_addr : NULL,
+                                            &n_rows);
 
         ds_put_format(&s, "bridge %s: taken before table 0\n", br->name);
         for (size_t j = 0; j < n_rows; j++) {
@@ -551,8 +588,8 @@ dpfip_unixctl_dump_flows(struct unixctl_conn *conn, int argc,
 void
 dpfip_unixctl_register(void)
 {
-    unixctl_command_register("dpfip/show", "[--json] [BRIDGE]", 0, 2,
-                             dpfip_unixctl_show, NULL);
-    unixctl_command_register("dpfip/dump-flows", "[BRIDGE]", 0, 1,
+    unixctl_command_register("dpfip/show", "[--json] [BRIDGE [ADDRESS]]",
+                             0, 3, dpfip_unixctl_show, NULL);
+    unixctl_command_register("dpfip/dump-flows", "[BRIDGE [ADDRESS]]", 0, 2,
                              dpfip_unixctl_dump_flows, NULL);
 }

@@ -247,8 +247,10 @@ fip_unindex(struct dpfip_fip *fip)
     if (floating->winner == fip) {
         floating->winner = NULL;
     }
+    /* The other claimants' eligibility does not depend on this one: the
+     * claim is settled again (step 2), not each of them re-checked, which
+     * would be quadratic when many leave at once. */
     mark_addr_dirty(floating);
-    mark_claimants_dirty(floating);
     addr_put(floating);
     fip->floating_addr = NULL;
 
