@@ -81,6 +81,7 @@ static struct hmap instances = HMAP_INITIALIZER(&instances);
 /* Work that translation threads hand to the main thread. */
 enum event_type {
     EV_SEND,                        /* Send 'packet' on 'port'. */
+    EV_INJECT,                      /* 'packet' came in on 'port'. */
     EV_LEARN,                       /* The gateway 'ip' is at 'mac'. */
     EV_SPOOF,                       /* A VM claimed a FIP. */
 };
@@ -437,7 +438,87 @@ dpfip_process_packet(const struct ofproto_dpif *ofproto, ofp_port_t in_port,
     }
 }
 
+bool
+dpfip_neigh_hairpin(const struct dpfip_xbridge *xb, const struct flow *flow,
+                    struct flow_wildcards *wc, const struct dp_packet *packet)
+{
+    const struct in6_addr *target;
+    struct in6_addr tpa;
+    struct decision d;
+
+    WC_MASK_FIELD(wc, dl_type);
+    if (flow->dl_type == htons(ETH_TYPE_ARP)) {
+        WC_MASK_FIELD(wc, nw_proto);
+        WC_MASK_FIELD(wc, nw_src);
+        WC_MASK_FIELD(wc, nw_dst);
+        /* Not a gratuitous ARP (dpfip's own announcements leave here). */
+        if (flow->nw_proto != ARP_OP_REQUEST
+            || flow->nw_src == flow->nw_dst) {
+            return false;
+        }
+        in6_addr_set_mapped_ipv4(&tpa, flow->nw_dst);
+        target = &tpa;
+    } else if (flow->dl_type == htons(ETH_TYPE_IPV6)) {
+        WC_MASK_FIELD(wc, nw_proto);
+        if (flow->nw_proto != IPPROTO_ICMPV6) {
+            return false;
+        }
+        WC_MASK_FIELD(wc, tp_src);
+        if (flow->tp_src != htons(ND_NEIGHBOR_SOLICIT)) {
+            return false;
+        }
+        WC_MASK_FIELD(wc, nd_target);
+        target = &flow->nd_target;
+    } else {
+        return false;
+    }
+    WC_MASK_FIELD(wc, dl_src);
+    if (!xb->answers_fips || !uplink_vlan_matches(xb, flow, wc)
+        || eth_addr_equals(flow->dl_src, xb->ext_mac)
+        || !is_local_fip(xb, target)) {
+        return false;
+    }
+    if (packet) {
+        struct dpfip_event *ev = event_create(EV_INJECT, xb->ofproto);
+
+        memset(&d, 0, sizeof d);
+        d.reply = true;
+        d.reply_mac = xb->ext_mac;
+        ev->port = xb->uplink_port;
+        ev->packet = compose_reply(xb, xb->uplink_port, flow, &d);
+        queue_event(ev);
+    }
+    return true;
+}
+
 /* Main thread side. */
+
+/* Hands 'packet' to the bridge of 'ofproto' as if it came in on 'port'. */
+static void
+inject_packet(struct ofproto_dpif *ofproto, ofp_port_t port,
+              struct dp_packet *packet)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct ofpact_output output;
+    struct flow flow;
+    int error;
+
+    ofpact_init_OUTPUT(&output);
+    output.port = OFPP_TABLE;
+    packet->md.in_port.ofp_port = port;
+    flow_extract(packet, &flow);
+    flow.in_port.ofp_port = port;
+    error = ofproto_dpif_execute_actions(ofproto,
+                                         ofproto_dpif_get_tables_version(
+                                             ofproto),
+                                         &flow, NULL, &output.ofpact,
+                                         sizeof output, packet);
+    if (error) {
+        VLOG_WARN_RL(&rl, "handing a reply to the bridge on OpenFlow port "
+                     "%"PRIu32" failed (%s)", ofp_to_u16(port),
+                     ovs_strerror(error));
+    }
+}
 
 static void
 send_packet(const struct ofproto_dpif *ofproto, ofp_port_t port,
@@ -755,6 +836,9 @@ dpfip_neigh_run_queue(void)
             case EV_SEND:
                 send_packet(n->ofproto, ev->port, ev->packet);
                 ev->packet = NULL;
+                break;
+            case EV_INJECT:
+                inject_packet(n->ofproto, ev->port, ev->packet);
                 break;
             case EV_LEARN:
                 gateway_learned(n, ev->family, &ev->ip, ev->mac);

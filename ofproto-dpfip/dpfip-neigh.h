@@ -110,6 +110,13 @@ void dpfip_neigh_run_queue(void);
 void dpfip_neigh_wait_queue(void);
 
 /* The translation side is dpfip_should_process_flow() and
- * dpfip_process_packet(), declared in dpfip.h. */
+ * dpfip_process_packet(), declared in dpfip.h, and this, for an ARP request
+ * or neighbor solicitation leaving 'xb''s bridge through its uplink (see
+ * dpfip_xlate_hairpin()): true if it asks for a FIP active there, and then
+ * the answer, if 'packet', is handed back into the bridge as if it came in
+ * on the uplink. */
+struct dpfip_xbridge;
+bool dpfip_neigh_hairpin(const struct dpfip_xbridge *, const struct flow *,
+                         struct flow_wildcards *, const struct dp_packet *);
 
 #endif /* dpfip-neigh.h */

@@ -46,6 +46,7 @@
 VLOG_DEFINE_THIS_MODULE(dpfip_xlate);
 
 COVERAGE_DEFINE(dpfip_xlate_ingress);
+COVERAGE_DEFINE(dpfip_xlate_hairpin);
 COVERAGE_DEFINE(dpfip_xlate_unknown);
 COVERAGE_DEFINE(dpfip_xlate_drop);
 
@@ -560,6 +561,27 @@ dpfip_xlate_ingress(const struct ofproto_dpif *ofproto,
         COVERAGE_INC(dpfip_xlate_ingress);
     }
     return taken;
+}
+
+enum dpfip_hairpin
+dpfip_xlate_hairpin(const struct ofproto_dpif *ofproto, ofp_port_t port,
+                    const struct flow *flow, struct flow_wildcards *wc,
+                    const struct dp_packet *packet, struct ofpbuf *ofpacts)
+{
+    const struct dpfip_xbridge *xb = dpfip_xbridge_lookup(ofproto);
+
+    if (!xb || port != xb->uplink_port
+        || flow->packet_type != htonl(PT_ETH)) {
+        return DPFIP_HAIRPIN_NONE;
+    }
+    if (dpfip_neigh_hairpin(xb, flow, wc, packet)) {
+        return DPFIP_HAIRPIN_CONSUMED;
+    }
+    if (ingress_dnat(xb, flow, wc, ofpacts)) {
+        COVERAGE_INC(dpfip_xlate_hairpin);
+        return DPFIP_HAIRPIN_ACTIONS;
+    }
+    return DPFIP_HAIRPIN_NONE;
 }
 
 /* The action. */

@@ -69,6 +69,27 @@ void dpfip_wait(void);
  * it continues to the bridge's pipeline. */
 bool dpfip_xlate_ingress(const struct ofproto_dpif *, const struct flow *,
                          struct flow_wildcards *, struct ofpbuf *ofpacts);
+
+/* dpfip_xlate_hairpin() is called when a packet leaves a bridge through the
+ * patch port 'port', before it crosses to the other bridge.  If 'port' is
+ * the bridge's dpfip uplink and the packet is for a floating IP active on
+ * this bridge (another VM, or OVN's router, reaching a FIP of this chassis
+ * through the provider network), dpfip turns it around, as the provider
+ * network would: DPFIP_HAIRPIN_ACTIONS puts the actions that deliver it to
+ * the VM in 'ofpacts'; DPFIP_HAIRPIN_CONSUMED is an ARP request or neighbor
+ * solicitation for the FIP, which dpfip answers back into the bridge as if
+ * from the uplink (slow-pathed; 'packet' is the packet, when there is
+ * one).  DPFIP_HAIRPIN_NONE: the packet crosses as usual. */
+enum dpfip_hairpin {
+    DPFIP_HAIRPIN_NONE,
+    DPFIP_HAIRPIN_ACTIONS,
+    DPFIP_HAIRPIN_CONSUMED,
+};
+enum dpfip_hairpin dpfip_xlate_hairpin(const struct ofproto_dpif *,
+                                       ofp_port_t port, const struct flow *,
+                                       struct flow_wildcards *,
+                                       const struct dp_packet *,
+                                       struct ofpbuf *ofpacts);
 const char *dpfip_xlate_action(const struct ofpact_dpfip *,
                                const struct ofproto_dpif *,
                                struct flow *, struct flow_wildcards *,

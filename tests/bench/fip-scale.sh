@@ -6,7 +6,12 @@
 # dpfip/show takes at that scale.  See README.md ("Control plane").
 #
 # Usage: tests/bench/fip-scale.sh [software|offload] [N...]
-#        (default: software 1000 10000 100000; offload 1000 10000)
+#        (default: software 1 10000 100000; offload 1000 10000)
+#
+# In software mode it also measures, for each N, the main thread's CPU
+# while nothing happens and the cost of one change to one interface with N
+# FIPs present (p50 / p95 of 20 rounds), and prints how much N FIPs add to
+# the change's p50 and p95 over the smallest N of the run.
 #
 # Environment (all optional):
 #   OVS_BUILD_DIR     OVS build tree (default _build/ovs of this checkout)
@@ -19,6 +24,10 @@
 #   BENCH_RESULTS     file the figures are appended to (tests/bench/results.txt)
 #   BENCH_TIMEOUT     limit for one N, s (600)
 #   BENCH_KEEP_RUNDIR 1: keep the run dirs (logs, db) for debugging (0)
+#   IDLE_SECS         software: how long the idle main thread's CPU is
+#                     measured (60)
+#   CHANGE_ROUNDS     software: rounds of add / change / remove of one FIP on
+#                     one interface while the N FIPs are active (20)
 #   BENCH_HOLD        keep each ovs-vswitchd this many seconds after measuring,
 #                     for profiling (the log says how to reach it)
 #
@@ -30,7 +39,7 @@ BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 MODE=software
 case "${1:-}" in software|offload) MODE=$1; shift ;; esac
 if [ $# -gt 0 ]; then SIZES="$*"
-elif [ "$MODE" = software ]; then SIZES="1000 10000 100000"
+elif [ "$MODE" = software ]; then SIZES="1 10000 100000"
 else SIZES="1000 10000"; fi
 PORTS=${BENCH_PORTS:-1000}       # offload: one representor per 1000 FIPs
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results.txt}
@@ -99,6 +108,74 @@ trap 'log "interrupted"; exit 1' INT TERM
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$(cat "$RUN/ovs-vswitchd.pid")/status"; }
 now_ms() { date +%s%3N; }
 
+# Main-thread CPU of ovs-vswitchd over SECS seconds, in % of one core.
+main_thread_cpu() {
+    local secs=$1 pid t0 t1 hz
+    pid=$(cat "$RUN/ovs-vswitchd.pid")
+    hz=$(getconf CLK_TCK)
+    t0=$(awk '{ print $14 + $15 }' "/proc/$pid/task/$pid/stat")
+    sleep "$secs"
+    t1=$(awk '{ print $14 + $15 }' "/proc/$pid/task/$pid/stat")
+    awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$secs" \
+        'BEGIN { printf "%.2f", 100 * d / hz / s }'
+}
+
+# Polls "$@" until it succeeds; prints the time it took, in ms since T0.
+until_ok() {
+    local t0=$1 deadline=$(( $(date +%s) + 60 )); shift
+    until "$@" >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$deadline" ] || { echo -1; return 1; }
+    done
+    echo $(( $(now_ms) - t0 ))
+}
+
+# p50 and p95 of the numbers on stdin.
+percentiles() {
+    sort -n | awk '{ v[NR] = $1 }
+        END { if (!NR) { print "- -"; exit }
+              p50 = v[int((NR + 1) / 2)]; i = int(NR * 0.95 + 0.999);
+              print p50, v[i > NR ? NR : i] }'
+}
+
+# One change to one interface (vmb) while N FIPs are active: add a FIP,
+# change its fixed address, remove it, CHANGE_ROUNDS times.  For each, the
+# time until ovs-vsctl returns (it waits for ovs-vswitchd to apply the
+# change), until dpfip/show has it (active / the new fixed address / gone)
+# and until dpfip/dump-flows has its rules (both directions / gone).
+measure_changes() {
+    local n=$1 i t0 op fip=198.18.0.1 f="$RUN/changes"
+    local show="ovs-appctl -t $CTL dpfip/show br0 $fip"
+    local flows="ovs-appctl -t $CTL dpfip/dump-flows br0 $fip"
+    : > "$f"
+    for ((i = 0; i < ${CHANGE_ROUNDS:-20}; i++)); do
+        t0=$(now_ms)
+        ovs-vsctl set Interface vmb other_config:dpfip-fips=$fip=10.255.0.1 || return 1
+        echo "add vsctl $(( $(now_ms) - t0 ))" >> "$f"
+        echo "add show $(until_ok $t0 sh -c "$show | grep -q ' active '")" >> "$f"
+        echo "add rules $(until_ok $t0 sh -c "test \$($flows | grep -c 'fip=$fip') = 2")" >> "$f"
+
+        t0=$(now_ms)
+        ovs-vsctl set Interface vmb other_config:dpfip-fips=$fip=10.255.0.2 || return 1
+        echo "change vsctl $(( $(now_ms) - t0 ))" >> "$f"
+        echo "change show $(until_ok $t0 sh -c "$show | grep -q ' 10.255.0.2 .* active '")" >> "$f"
+        echo "change rules $(until_ok $t0 sh -c "$flows | grep -q 'nw_src=10.255.0.2'")" >> "$f"
+
+        t0=$(now_ms)
+        ovs-vsctl remove Interface vmb other_config dpfip-fips || return 1
+        echo "remove vsctl $(( $(now_ms) - t0 ))" >> "$f"
+        echo "remove show $(until_ok $t0 sh -c "! $show | grep -q '^  $fip '")" >> "$f"
+        echo "remove rules $(until_ok $t0 sh -c "! $flows | grep -q 'fip=$fip'")" >> "$f"
+    done
+    grep -q ' -1$' "$f" && { log "a change did not show within 60 s"; return 1; }
+    for op in add change remove; do
+        for m in vsctl show rules; do
+            read -r p50 p95 < <(awk -v o=$op -v m=$m '$1 == o && $2 == m { print $3 }' "$f" | percentiles)
+            echo "change_${op}_${m}_ms_p50.$n: $p50"
+            echo "change_${op}_${m}_ms_p95.$n: $p95"
+        done
+    done
+}
+
 # FIP number I (0-based), into $pair: 100.64.0.0/10 -> 10.0.0.0/8.
 fip_pair() {
     local i=$1
@@ -165,7 +242,10 @@ run_one() {
         done
         ovs-vsctl --timeout=120 "${br_args[@]}" datapath_type=netdev "${ports[@]}" || return 1
     else
-        local ports=(-- add-port br0 up0 -- set Interface up0 type=dummy)
+        # vmb: the interface whose FIPs the change benchmark edits.
+        local ports=(-- add-port br0 up0 -- set Interface up0 type=dummy
+                     -- add-port br0 vmb -- set Interface vmb type=dummy
+                     "external_ids:attached-mac=02:00:00:ff:ff:05")
         for ((p = 0; p < PORTS; p++)); do
             ports+=(-- add-port br0 "vm$p" -- set Interface "vm$p" type=dummy
                     "external_ids:attached-mac=02:00:00:$(printf '%02x:%02x' $((p / 256)) $((p % 256))):05")
@@ -236,6 +316,12 @@ print(sum(1 for f in fips if f[sys.argv[2]] == sys.argv[3]),
         echo "fips_per_second.$n: $(( n * 1000 / (secs > 0 ? secs : 1) ))"
     fi
     log "N=$n: $active $where after $secs ms; RSS $rss0 -> $rss1 kB; dpfip/show $show_ms ms, --json $showj_ms ms"
+    if [ "$MODE" = software ]; then
+        log "N=$n: main thread CPU over ${IDLE_SECS:-60} s with nothing to do"
+        echo "idle_main_thread_cpu_percent.$n: $(main_thread_cpu ${IDLE_SECS:-60})"
+        log "N=$n: one change to one interface, ${CHANGE_ROUNDS:-20} times"
+        measure_changes "$n" || return 1
+    fi
     if [ -n "${BENCH_HOLD:-}" ]; then
         log "holding for $BENCH_HOLD s: ovs-appctl -t $CTL ..."
         sleep "$BENCH_HOLD"
@@ -257,6 +343,23 @@ OUT=$(
         rm -f "/tmp/fip-scale.$$.out"
     done
 )
+# What the N FIPs add to one change's latency, over the smallest N run.
+if [ "$MODE" = software ]; then
+    OUT="$OUT
+$(awk -F'[ .:]+' '
+    /^software\.change_.*_ms_p(50|95)\./ {
+        key = $2; n = $3; v[key, n] = $4
+        if (!(key in seen)) { seen[key] = 1; keys[++nk] = key }
+        if (!(n in ns)) { ns[n] = 1; sizes[++nn] = n }
+    }
+    END {
+        min = sizes[1]; for (i = 2; i <= nn; i++) if (sizes[i] + 0 < min + 0) min = sizes[i]
+        for (k = 1; k <= nk; k++) for (i = 1; i <= nn; i++) {
+            n = sizes[i]; if (n == min) continue
+            printf "software.%s_added_by_%s_over_%s: %d\n", keys[k], n, min, v[keys[k], n] - v[keys[k], min]
+        }
+    }' <<<"$OUT")"
+fi
 echo "$OUT"
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 echo "$OUT" | sed "s/^/$stamp fip-scale /" >> "$RESULTS"
