@@ -104,3 +104,18 @@ check-dpfip-kernel: dpfip-kernel-testsuite
 	$(srcdir)/dpfip/tests/kernel-lab/testsuite.sh '$(abs_builddir)' \
 	    $(TESTSUITEFLAGS)
 .PHONY: check-dpfip-kernel
+
+# The dpfip action's fuzz target (tests/fuzz/), built like OVS's
+# tests/oss-fuzz/ targets (LIB_FUZZING_ENGINE=-fsanitize=fuzzer, CFLAGS with
+# -fsanitize=address,fuzzer-no-link).  Never built by "make": the top-level
+# "make check-fuzz" builds it in an OVS tree of its own, configured with
+# clang.
+EXTRA_PROGRAMS += dpfip/tests/fuzz/dpfip_action_target
+dpfip_tests_fuzz_dpfip_action_target_SOURCES = \
+	dpfip/tests/fuzz/dpfip_action_target.c
+dpfip_tests_fuzz_dpfip_action_target_LDADD = lib/libopenvswitch.la
+dpfip_tests_fuzz_dpfip_action_target_LDFLAGS = $(LIB_FUZZING_ENGINE)
+# What "make all" would generate first (e.g. odp-netlink.h), then the target.
+dpfip-fuzz-target: $(BUILT_SOURCES)
+	$(MAKE) $(AM_MAKEFLAGS) dpfip/tests/fuzz/dpfip_action_target
+.PHONY: dpfip-fuzz-target

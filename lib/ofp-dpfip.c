@@ -20,7 +20,9 @@
 #include <string.h>
 #include "colors.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/list.h"
 #include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-group.h"
 #include "openvswitch/ofp-parse.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
@@ -154,6 +156,31 @@ ofp_dpfip_check(const struct ofpact_dpfip *dpfip)
                          dpfip->direction), ds_cstr(&s), ds_cstr(&s));
         ds_destroy(&s);
         return OFPERR_OFPBAC_BAD_ARGUMENT;
+    }
+    return 0;
+}
+
+/* OVS never runs ofpacts_check() on a group's buckets (they have no match to
+ * check against), so ofputil_decode_group_mod() calls this: a bucket naming
+ * an unknown floating IP, nested actions included, is refused like a
+ * flow_mod with ofp_dpfip_check()'s error and log. */
+enum ofperr
+ofp_dpfip_check_group_buckets(const struct ovs_list *buckets)
+{
+    const struct ofputil_bucket *bucket;
+
+    LIST_FOR_EACH (bucket, list_node, buckets) {
+        const struct ofpact *a;
+
+        OFPACT_FOR_EACH_FLATTENED (a, bucket->ofpacts, bucket->ofpacts_len) {
+            if (a->type == OFPACT_DPFIP) {
+                enum ofperr error = ofp_dpfip_check(ofpact_get_DPFIP(a));
+
+                if (error) {
+                    return error;
+                }
+            }
+        }
     }
     return 0;
 }

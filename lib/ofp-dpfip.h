@@ -41,6 +41,7 @@
 
 struct ds;
 struct match;
+struct ovs_list;
 
 enum dpfip_direction {
     DPFIP_DNAT = 0,             /* Floating -> fixed (traffic in). */
@@ -77,11 +78,12 @@ char *ofp_dpfip_parse(char *arg, struct ofpact_dpfip *)
     OVS_WARN_UNUSED_RESULT;
 void ofp_dpfip_format(const struct ofpact_dpfip *, struct ds *);
 enum ofperr ofp_dpfip_check(const struct ofpact_dpfip *);
+enum ofperr ofp_dpfip_check_group_buckets(const struct ovs_list *buckets);
 
 /* ovs-vswitchd registers a function that says whether 'fip' is a configured
- * floating IP, so that a flow naming an unknown one is refused at flow-mod
- * time.  Without one (e.g. in ovs-ofctl) every syntactically valid action
- * passes. */
+ * floating IP, so that a flow or a group bucket naming an unknown one is
+ * refused at flow-mod or group-mod time.  Without one (e.g. in ovs-ofctl)
+ * every syntactically valid action passes. */
 typedef bool ofp_dpfip_is_known_func(const struct in6_addr *fip);
 void ofp_dpfip_set_is_known(ofp_dpfip_is_known_func *);
 

@@ -7,11 +7,14 @@
 #      model PMD of dpdk/), and the kernel datapath + tc flower tests
 #      (tests/system-dpfip-kernel.at, in the qemu kernel lab; skipped
 #      where qemu cannot run),
-#   3. OVS's whole unit testsuite with the patches applied (the failures
+#   3. the dpfip action's fuzz target (tests/fuzz/: libFuzzer and ASan with
+#      clang, its own build in _build/fuzz), over the seed corpus and then
+#      for 60 s,
+#   4. OVS's whole unit testsuite with the patches applied (the failures
 #      that stock OVS shows on this platform too are listed, not counted:
 #      tests/ovs-known-failures.txt).
 # The last line is "N passed, M failed".  DPFIP_SKIP_OVS_SUITE=1 leaves out
-# step 3 while developing.
+# step 4 while developing.
 set -e
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +38,7 @@ make check TESTSUITEFLAGS="-j$jobs" || status=1
 make check-system TESTSUITEFLAGS="-j1" || status=1
 make check-dpdk || status=1
 make check-kernel || status=1
+make check-fuzz || status=1
 if [ -z "${DPFIP_SKIP_OVS_SUITE:-}" ]; then
     make check-ovs TESTSUITEFLAGS="-j$jobs" || status=1
 fi

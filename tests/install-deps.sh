@@ -8,6 +8,7 @@ PACKAGES="
     openvswitch-source libdpdk-dev dpdk rdma-core libibverbs-dev
     libcap-ng-dev libssl-dev libnuma-dev libpcap-dev libunbound-dev
     libunwind-dev
+    clang-14 libclang-rt-14-dev
     ethtool iputils-ping iputils-arping netcat-openbsd tcpdump iperf3
     iproute2 procps kmod
 "
