@@ -133,8 +133,8 @@ until_ok() {
 percentiles() {
     sort -n | awk '{ v[NR] = $1 }
         END { if (!NR) { print "- -"; exit }
-              p50 = v[int((NR + 1) / 2)]; i = int(NR * 0.95 + 0.999);
-              print p50, v[i > NR ? NR : i] }'
+              i = int(NR * 0.95 + 0.999); if (i > NR) i = NR
+              print v[int((NR + 1) / 2)], v[i] }'
 }
 
 # One change to one interface (vmb) while N FIPs are active: add a FIP,
