@@ -26,6 +26,8 @@ ofproto_libofproto_la_SOURCES += \
 	dpfip/ofproto-dpfip/dpfip-unixctl.c \
 	dpfip/ofproto-dpfip/dpfip-xlate.c
 
+# dpfip-macros.at: macros every dpfip .at file includes.
+COMMON_MACROS_AT += dpfip/tests/dpfip-macros.at
 TESTSUITE_AT += dpfip/tests/dpfip.at
 SYSTEM_USERSPACE_TESTSUITE_AT += dpfip/tests/system-dpfip.at
 SYSTEM_USERSPACE_TESTSUITE_AT += dpfip/tests/system-dpfip-route.at
