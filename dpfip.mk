@@ -29,6 +29,9 @@ tests_ovstest_SOURCES += \
 	dpfip/tests/test-dpfip-config.c \
 	dpfip/ofproto-dpfip/dpfip-config.c
 
+# dpfip-macros.at: macros every dpfip .at file includes.
+COMMON_MACROS_AT += dpfip/tests/dpfip-macros.at
+
 MAN_FRAGMENTS += dpfip/ofproto-dpfip/dpfip-unixctl.man
 
 # dpfip's own autotest suites, next to OVS's (whose testsuite files stay

@@ -5,8 +5,7 @@
 # Usage: tests/bench/pkt-cost.sh [CONFIG...]      (default: output setfield ctnat dpfip)
 #
 # Environment (all optional):
-#   OVS_BUILD_DIR     OVS build tree (default /work/main/_build/ovs if it has
-#                     vswitchd/ovs-vswitchd, else /work/ovs-ref/stock)
+#   OVS_BUILD_DIR     OVS build tree (default _build/ovs of this checkout)
 #   BENCH_WINDOW      measurement window per configuration and round, s (8)
 #   BENCH_ROUNDS      rounds; configurations are interleaved in each round (3)
 #   BENCH_WARMUP      warm-up after installing a configuration, s (2)
@@ -68,14 +67,7 @@ esac
 [ "$(id -u)" = 0 ] || die "must run as root (hugepages, DPDK)"
 
 # --- the OVS build ----------------------------------------------------------
-if [ -z "${OVS_BUILD_DIR:-}" ]; then
-    if [ -x /work/main/_build/ovs/vswitchd/ovs-vswitchd ]; then
-        OVS_BUILD_DIR=/work/main/_build/ovs
-    else
-        OVS_BUILD_DIR=/work/ovs-ref/stock
-    fi
-fi
-B=$OVS_BUILD_DIR
+B=${OVS_BUILD_DIR:-$(cd "$BENCH_DIR/../.." && pwd)/_build/ovs}
 for f in vswitchd/ovs-vswitchd ovsdb/ovsdb-server ovsdb/ovsdb-tool \
          utilities/ovs-vsctl utilities/ovs-ofctl utilities/ovs-appctl; do
     [ -x "$B/$f" ] || die "$B/$f missing (set OVS_BUILD_DIR to a built OVS tree)"

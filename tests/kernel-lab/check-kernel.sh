@@ -1,9 +1,10 @@
 #!/bin/bash
 # "make check-kernel": dpfip's kernel datapath + tc flower tests in the
 # kernel lab (Debian's 6.1 kernel under qemu), counted like the other
-# suites by tests/run-testsuite.sh (re-runs failures once, appends to
-# $DPFIP_RESULTS).  When qemu cannot run here, prints "SKIP: qemu cannot
-# run here: ..." and records every test as skipped, not passed.
+# suites by tests/run-testsuite.sh (re-runs failures once; a pass on the
+# re-run is counted apart, as a failure; appends to $DPFIP_RESULTS).
+# When qemu cannot run here, prints "SKIP: qemu cannot run here: ..." and
+# records every test as skipped, not passed.
 #
 #   tests/kernel-lab/check-kernel.sh OVS_BUILD [TESTSUITEFLAGS]
 
@@ -30,14 +31,14 @@ if [ $rc = 77 ]; then
         | grep -cE '^ *[0-9]+: ')
     echo "$label: 0 passed, 0 failed, $n skipped (qemu cannot run here)"
     if [ -n "${DPFIP_RESULTS:-}" ]; then
-        printf '%s\t0\t0\t%d\n' "$label" "$n" >> "$DPFIP_RESULTS"
+        printf '%s\t0\t0\t%d\t0\tfail\n' "$label" "$n" >> "$DPFIP_RESULTS"
     fi
     exit 0
 elif [ $rc != 0 ]; then
     printf '%s\n' "$probe"
     echo "$label: the kernel lab does not work (status $rc)"
     if [ -n "${DPFIP_RESULTS:-}" ]; then
-        printf '%s\t0\t1\t0\n' "$label" >> "$DPFIP_RESULTS"
+        printf '%s\t0\t1\t0\t0\tfail\n' "$label" >> "$DPFIP_RESULTS"
     fi
     exit 1
 fi
