@@ -5,9 +5,9 @@
 #
 # usage: dpdk/tests/offload/run.sh
 # env:   OVS_BUILD=DIR  configured+built OVS 3.1 tree with DPDK (default
-#                       /work/sysbuild/ovs): its config.h, headers and
-#                       lib/.libs/libopenvswitch.a are used, nothing in it
-#                       is rebuilt.
+#                       _build/ovs of this checkout): its config.h,
+#                       headers and lib/.libs/libopenvswitch.a are used,
+#                       nothing in it is rebuilt.
 #        ESWITCH_SO=F   the model plugin (default dpdk/.build/...so)
 # Last line: "N passed, M failed".
 
@@ -15,7 +15,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 dpdk=$(cd "$here/../.." && pwd)
 top=$(cd "$dpdk/.." && pwd)
-ovs=${OVS_BUILD:-/work/sysbuild/ovs}
+ovs=${OVS_BUILD:-$top/_build/ovs}
 so=${ESWITCH_SO:-$dpdk/.build/librte_net_eswitch.so}
 build=$here/.build
 pass=0
@@ -158,7 +158,8 @@ ip -n dpo_vm0 -6 route add default via fd00::1
 set +e
 
 log=$work/test.log
-timeout 300 "$bin" "$so" "$work" "$here/udp.py" > "$log" 2>&1
+timeout 300 "$bin" "$so" "$work" "$here/udp.py" "$dpdk/tests/frames.py" \
+    > "$log" 2>&1
 rc=$?
 grep -E '^(PASS|FAIL):' "$log"
 pass=$((pass + $(grep -c '^PASS:' "$log")))
