@@ -308,10 +308,13 @@ build_spec(const struct dpfip_fip *fip, enum dpfip_direction dir, int uplink,
     spec->gw_mac = rw->gw_mac;
     spec->in_port = dir == DPFIP_DNAT ? uplink : vm;
     spec->out_port = dir == DPFIP_DNAT ? vm : uplink;
-    spec->has_internal = internal != NULL;
     if (internal) {
-        spec->internal = internal->addr;
-        spec->internal_plen = internal->plen;
+        struct dpfip_offload_prefix p = {
+            .addr = internal->addr,
+            .plen = internal->plen,
+        };
+
+        dpfip_offload_spec_set_internal(spec, &p, 1);
     }
     spec->policy = tc_policy;
     return true;

@@ -23,7 +23,7 @@
  *   netns dpo_vm0: vm0 10.0.0.5, fd00::5 (02:00:00:00:02:01), default
  *                  routes via the router 10.0.0.1 / fd00::1, router MAC
  *                  02:00:00:00:00:01 <-> dpo_rep0 (vf 0)
- *   root: dpo_c0/dpo_c1 (switch capacity=4), dpo_f0/dpo_f1 (fail-every=3)
+ *   root: dpo_c0/dpo_c1 (switch capacity=4), dpo_f0/dpo_f1 (fail-every=4)
  *
  * FIPs: 192.0.2.10 = 10.0.0.5, 2001:db8:f::10 = fd00::5; internal prefixes
  * 10.0.0.0/24, fd00::/64.  Prints "PASS: ..." / "FAIL: ..." per check.
@@ -54,7 +54,7 @@
 
 static int n_pass, n_fail;
 static const char *workdir, *helper, *frames;
-static uint16_t up, rep0, cap0, cap1, fe0, fe1;
+static uint16_t up, rep0, cap0, cap1, fe0, fe1, ng0, ng1;
 static const struct dpfip_offload_class *cls = &dpfip_offload_rte_flow_class;
 
 static void check(bool ok, const char *fmt, ...) OVS_PRINTF_FORMAT(2, 3);
@@ -130,6 +130,7 @@ enum miss {
     MISS_INT6,          /* rep0, IPv6 dst fd00::7 (internal). */
     MISS_OUT4,          /* rep0, IPv4 dst 198.51.100.1. */
     MISS_OUT6,          /* rep0, IPv6 dst 2001:db8:1::1. */
+    MISS_INT4B,         /* rep0, IPv4 dst 10.9.1.1 (second prefix). */
     N_MISS
 };
 static uint64_t misses[N_MISS];
@@ -189,6 +190,8 @@ classify(const struct rte_mbuf *m, bool uplink)
             count_miss(MISS_INT4);
         } else if (ip4_is(d + 30, "198.51.100.1")) {
             count_miss(MISS_OUT4);
+        } else if (ip4_is(d + 30, "10.9.1.1")) {
+            count_miss(MISS_INT4B);
         }
     } else if (v6) {
         if (ip6_is(d + 38, "fd00::7")) {
@@ -356,6 +359,16 @@ mac(const char *s)
     return ea;
 }
 
+/* One internal prefix, or none if 'prefix' is NULL. */
+static void
+set_internal(struct dpfip_offload_rule_spec *s, const char *prefix, int plen)
+{
+    struct dpfip_offload_prefix p = { .addr = addr(prefix ? prefix : "::"),
+                                      .plen = plen };
+
+    dpfip_offload_spec_set_internal(s, &p, prefix ? 1 : 0);
+}
+
 static void
 spec_init(struct dpfip_offload_rule_spec *s, enum dpfip_direction dir,
           bool v4, uint16_t uplink, uint16_t vm)
@@ -371,9 +384,7 @@ spec_init(struct dpfip_offload_rule_spec *s, enum dpfip_direction dir,
     s->gw_mac = mac("02:00:00:00:01:01");
     s->in_port = dir == DPFIP_DNAT ? uplink : vm;
     s->out_port = dir == DPFIP_DNAT ? vm : uplink;
-    s->has_internal = true;
-    s->internal = addr(v4 ? "10.0.0.0" : "fd00::");
-    s->internal_plen = v4 ? 24 : 64;
+    set_internal(s, v4 ? "10.0.0.0" : "fd00::", v4 ? 24 : 64);
 }
 
 static int
@@ -478,7 +489,7 @@ test_spec_errors(void)
     free(error);
 
     spec_init(&s, DPFIP_SNAT, true, up, rep0);
-    s.internal_plen = 0;
+    set_internal(&s, "10.0.0.0", 0);
     ret = install(&s, &r, &error);
     check(ret == EINVAL && error && strstr(error, "/0"),
           "SNAT with internal prefix /0 refused: %s", error ? error : "");
@@ -486,7 +497,7 @@ test_spec_errors(void)
 
     spec_init(&s, DPFIP_DNAT, true, up, rep0);
     s.ext_mac = s.router_mac;
-    s.internal = addr("192.0.2.0");
+    set_internal(&s, "192.0.2.0", 24);
     ret = install(&s, &r, &error);
     check(ret == EINVAL && error && strstr(error, "internal prefix"),
           "DNAT shadowed by the internal prefix refused: %s",
@@ -600,7 +611,7 @@ fill(uint16_t in, uint16_t out, struct dpfip_offload_rule **rules, int max,
 
     for (i = 0; i < max; i++) {
         spec_init(&s, DPFIP_DNAT, true, in, out);
-        s.has_internal = false;
+        set_internal(&s, NULL, 0);
         in6_addr_set_mapped_ipv4(&s.floating, htonl(0xc0000214 + i));
         in6_addr_set_mapped_ipv4(&s.fixed, htonl(0x0a000014 + i));
         *ret = install(&s, &rules[i], error);
@@ -648,20 +659,20 @@ test_fail_every(void)
 
     n = fill(fe0, fe1, r, 8, &ret, &error);
     check(ret == EIO && error && strstr(error, "eswitch: injected failure "
-                                              "(fail-every=3, create #"),
-          "fail-every=3: install #%d refused, EIO, \"%s\"", n + 1,
+                                              "(fail-every=4, create #"),
+          "fail-every=4: install #%d refused, EIO, \"%s\"", n + 1,
           error ? error : "");
     free(error);
     error = NULL;
     /* The next attempt gets past the injected failure. */
     n += fill(fe0, fe1, r + n, 1, &ret, &error);
-    check(!ret, "fail-every=3: the retry installs %s", error ? error : "");
+    check(!ret, "fail-every=4: the retry installs %s", error ? error : "");
     free(error);
     for (i = 0; i < n; i++) {
         remove_rule(&r[i], "fail-every FIP");
     }
     check(sw_wait("state_fe", "rules", 0, 2000),
-          "fail-every=3: removing every FIP empties the table: the failed "
+          "fail-every=4: removing every FIP empties the table: the failed "
           "install rolled back what it had created");
 }
 
@@ -726,6 +737,122 @@ test_shape(void)
           "too)");
 }
 
+/* The prefix arithmetic shared by the providers (lib/dpfip-offload-
+ * spec.c): pure functions. */
+static void
+test_prefix_arithmetic(void)
+{
+    static const struct {
+        int plen;
+        bool v4;
+        const char *mask;
+    } masks[] = {
+        { 0, true, "00000000" }, { 1, true, "80000000" },
+        { 24, true, "ffffff00" }, { 31, true, "fffffffe" },
+        { 32, true, "ffffffff" }, { 33, true, "ffffffff" },
+        { 64, false, "ffffffffffffffff0000000000000000" },
+        { 127, false, "fffffffffffffffffffffffffffffffe" },
+    };
+    static const struct {
+        const char *addr, *prefix;
+        int plen;
+        bool in;
+    } ins[] = {
+        { "10.0.0.5", "10.0.0.0", 24, true },
+        { "10.0.1.5", "10.0.0.0", 24, false },
+        { "10.0.0.5", "10.0.0.7", 29, true },
+        { "10.0.0.8", "10.0.0.7", 29, false },
+        { "192.0.2.1", "0.0.0.0", 0, true },
+        { "10.0.0.5", "10.0.0.5", 32, true },
+        { "10.0.0.4", "10.0.0.5", 32, false },
+        { "fd00::5", "fd00::", 64, true },
+        { "fd00:0:0:1::5", "fd00::", 64, false },
+        { "fd00::8000:0:0:5", "fd00::", 65, false },
+        { "fd00::7fff:0:0:5", "fd00::", 65, true },
+    };
+    struct dpfip_offload_rule_spec s;
+    char *error = NULL;
+    size_t i;
+    bool ok = true;
+
+    for (i = 0; i < ARRAY_SIZE(masks); i++) {
+        uint8_t m[16];
+        char hex[33];
+        int j, n = masks[i].v4 ? 4 : 16;
+
+        dpfip_offload_prefix_mask(masks[i].plen, masks[i].v4, m);
+        for (j = 0; j < n; j++) {
+            snprintf(hex + 2 * j, 3, "%02x", m[j]);
+        }
+        if (strcmp(hex, masks[i].mask)) {
+            printf("  mask /%d: %s, not %s\n", masks[i].plen, hex,
+                   masks[i].mask);
+            ok = false;
+        }
+    }
+    check(ok, "prefix masks: /0, /1, /24, /31, /32 (and /33 clipped) for "
+          "IPv4, /64, /127 for IPv6");
+    ok = true;
+    for (i = 0; i < ARRAY_SIZE(ins); i++) {
+        struct in6_addr a = addr(ins[i].addr);
+        struct dpfip_offload_prefix p = { .addr = addr(ins[i].prefix),
+                                          .plen = ins[i].plen };
+        bool v4 = !strchr(ins[i].addr, ':');
+
+        if (dpfip_offload_addr_in_prefix(&a, &p, v4) != ins[i].in) {
+            printf("  %s in %s/%d: %d\n", ins[i].addr, ins[i].prefix,
+                   ins[i].plen, !ins[i].in);
+            ok = false;
+        }
+    }
+    check(ok, "address in prefix: %"PRIuSIZE" cases (boundaries, /0, "
+          "/32, /65)", ARRAY_SIZE(ins));
+
+    spec_init(&s, DPFIP_SNAT, true, up, rep0);
+    check(dpfip_offload_spec_check(&s, RTE_MAX_ETHPORTS, &error),
+          "spec check: a good spec passes");
+    s.internals[0].plen = 33;
+    check(!dpfip_offload_spec_check(&s, RTE_MAX_ETHPORTS, &error)
+          && strstr(error, "internal prefix length 33 out of range"),
+          "spec check: an IPv4 /33 refused (%s)", error ? error : "");
+    free(error);
+    error = NULL;
+    spec_init(&s, DPFIP_SNAT, true, up, rep0);
+    s.out_port = RTE_MAX_ETHPORTS;
+    check(!dpfip_offload_spec_check(&s, RTE_MAX_ETHPORTS, &error)
+          && strstr(error, "is not a port of this provider"),
+          "spec check: a port handle out of range refused (%s)",
+          error ? error : "");
+    free(error);
+    error = NULL;
+    spec_init(&s, DPFIP_SNAT, true, up, rep0);
+    s.n_internals = DPFIP_OFFLOAD_MAX_INTERNAL + 1;
+    check(!dpfip_offload_spec_check(&s, RTE_MAX_ETHPORTS, &error)
+          && strstr(error, "internal prefixes (at most"),
+          "spec check: too many internal prefixes refused (%s)",
+          error ? error : "");
+    free(error);
+}
+
+/* A PMD without groups (group-miss=none): the exceptions cannot be made,
+ * so the FIP is refused permanently with the PMD's message. */
+static void
+test_no_groups(void)
+{
+    struct dpfip_offload_rule_spec s;
+    struct dpfip_offload_rule *r;
+    char *error;
+    int ret;
+
+    spec_init(&s, DPFIP_DNAT, true, ng0, ng1);
+    ret = install(&s, &r, &error);
+    check(ret == ENOTSUP && !r && error && strstr(error, "JUMP not supported")
+          && !dpfip_offload_error_is_transient(ret),
+          "a switch without groups: refused, ENOTSUP (permanent): \"%s\"",
+          error ? error : "");
+    free(error);
+}
+
 static void
 test_traffic(void)
 {
@@ -747,8 +874,18 @@ test_traffic(void)
     check(!ret, "install IPv4 DNAT %s", ret ? error : describe(dnat4));
     free(error);
     spec_init(&s, DPFIP_SNAT, true, up, rep0);
+    {
+        /* Two internal prefixes on this VM port. */
+        struct dpfip_offload_prefix p[2] = {
+            { .addr = addr("10.0.0.0"), .plen = 24 },
+            { .addr = addr("10.9.0.0"), .plen = 16 },
+        };
+
+        dpfip_offload_spec_set_internal(&s, p, 2);
+    }
     ret = install(&s, &snat4, &error);
-    check(!ret, "install IPv4 SNAT %s", ret ? error : describe(snat4));
+    check(!ret, "install IPv4 SNAT (internal 10.0.0.0/24, 10.9.0.0/16) %s",
+          ret ? error : describe(snat4));
     free(error);
     spec_init(&s, DPFIP_DNAT, false, up, rep0);
     ret = install(&s, &dnat6, &error);
@@ -822,6 +959,10 @@ test_traffic(void)
 
     /* What software must see misses in hardware. */
     m0 = get_miss(MISS_INT4);
+    m1 = get_miss(MISS_INT4B);
+    send_udp("dpo_vm0", 4, "10.9.1.1", 7000, "int", 2, 0);
+    check(wait_miss(MISS_INT4B, m1 + 2, 3000),
+          "IPv4 to 10.9.1.1, the port's second internal prefix: misses");
     send_udp("dpo_vm0", 4, "10.0.0.7", 7000, "int", 3, 0);
     check(wait_miss(MISS_INT4, m0 + 3, 3000) && stats(snat4).n_packets == 7,
           "IPv4 to internal 10.0.0.7 via router MAC: 3 misses to rx_burst, "
@@ -965,7 +1106,11 @@ test_restart(void)
     check(sw_wait("state", "rules", 0, 2000),
           "the proxy's stop flushed every rule");
 
-    /* The provider learns it from ENOENT (of type UNSPECIFIED on mlx5). */
+    /* The manager calls port_changed() when the netdev's change seq
+     * moves; the provider finds the rules gone (ENOENT, of type
+     * UNSPECIFIED on mlx5).  A representor is no proxy of ours. */
+    check(!cls->port_changed(rep0), "port_changed(rep0): nothing lost");
+    check(cls->port_changed(up), "port_changed(uplink): rules lost");
     for (i = 0; i < 4; i++) {
         error = NULL;
         ret = cls->stats(r[i], &st, &error);
@@ -993,6 +1138,8 @@ test_restart(void)
               "stay, stale_destroys=%lld)", sw("state", "rules"),
               sw("state", "stale_destroys"));
     }
+    check(!cls->port_changed(up), "port_changed(uplink) again, no restart: "
+          "nothing lost");
     remove_rule(&c, "FIP after the restart");
     check(sw_wait("state", "rules", 0, 2000),
           "and its removal empties the table");
@@ -1003,7 +1150,7 @@ main(int argc, char **argv)
 {
     char vdev_up[512], vdev_cap[512], vdev_fe[512];
     struct rte_mempool *mp;
-    uint16_t ports[6];
+    uint16_t ports[8];
     pthread_t poller;
     bool ok;
     int i;
@@ -1023,7 +1170,7 @@ main(int argc, char **argv)
              "net_eswitch_cap0,iface=dpo_c0,switch=swcap,capacity=4,"
              "state-file=%s/state_cap", workdir);
     snprintf(vdev_fe, sizeof vdev_fe,
-             "net_eswitch_fe0,iface=dpo_f0,switch=swfe,fail-every=3,"
+             "net_eswitch_fe0,iface=dpo_f0,switch=swfe,fail-every=4,"
              "state-file=%s/state_fe", workdir);
     char *eal_argv[] = {
         argv[0], "--no-pci", "--no-huge", "-m", "256", "--no-shconf",
@@ -1033,6 +1180,8 @@ main(int argc, char **argv)
         "--vdev", vdev_cap,
         "--vdev", "net_eswitch_cap1,iface=dpo_c1,switch=swcap,role=rep,vf=1",
         "--vdev", vdev_fe,
+        "--vdev", "net_eswitch_ng0,iface=dpo_n0,switch=swng,group-miss=none",
+        "--vdev", "net_eswitch_ng1,iface=dpo_n1,switch=swng,role=rep,vf=1",
         "--vdev", "net_eswitch_fe1,iface=dpo_f1,switch=swfe,role=rep,vf=1",
     };
 
@@ -1045,7 +1194,9 @@ main(int argc, char **argv)
           && !rte_eth_dev_get_port_by_name("net_eswitch_cap0", &cap0)
           && !rte_eth_dev_get_port_by_name("net_eswitch_cap1", &cap1)
           && !rte_eth_dev_get_port_by_name("net_eswitch_fe0", &fe0)
-          && !rte_eth_dev_get_port_by_name("net_eswitch_fe1", &fe1));
+          && !rte_eth_dev_get_port_by_name("net_eswitch_fe1", &fe1)
+          && !rte_eth_dev_get_port_by_name("net_eswitch_ng0", &ng0)
+          && !rte_eth_dev_get_port_by_name("net_eswitch_ng1", &ng1));
     check(ok, "model ports probed: uplink %u rep0 %u", up, rep0);
     if (!ok) {
         goto out;
@@ -1059,8 +1210,10 @@ main(int argc, char **argv)
     ports[3] = cap1;
     ports[4] = fe0;
     ports[5] = fe1;
+    ports[6] = ng0;
+    ports[7] = ng1;
     /* Rules only go on started ports. */
-    for (i = 0; i < 6; i++) {
+    for (i = 0; i < 8; i++) {
         struct rte_eth_conf conf;
 
         memset(&conf, 0, sizeof conf);
@@ -1075,8 +1228,10 @@ main(int argc, char **argv)
               "configure and start port %u", ports[i]);
     }
 
+    test_prefix_arithmetic();
     test_probe();
     test_spec_errors();
+    test_no_groups();
     test_capacity();
     test_fail_every();
     test_shape();
@@ -1086,7 +1241,7 @@ main(int argc, char **argv)
     test_restart();
     polling = 0;
     pthread_join(poller, NULL);
-    for (i = 0; i < 6; i++) {
+    for (i = 0; i < 8; i++) {
         rte_eth_dev_stop(ports[i]);
         rte_eth_dev_close(ports[i]);
     }

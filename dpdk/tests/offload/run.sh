@@ -45,6 +45,7 @@ inc="-DHAVE_CONFIG_H -I$ovs -I$ovs/include -I$ovs/lib -I$top/lib"
 bin=$build/offload_test
 if ! gcc -std=gnu11 -g -O2 $warn -Werror $inc $dpdk_cflags \
         -o "$bin" "$here/offload_test.c" "$top/lib/dpfip-offload-rte-flow.c" \
+        "$top/lib/dpfip-offload-spec.c" "$top/lib/dpfip-offload-provider.c" \
         "$ovs/lib/.libs/libopenvswitch.a" $libs $ssl $capng -lpthread \
         >"$build/cc.log" 2>&1; then
     cat "$build/cc.log" >&2
@@ -83,7 +84,8 @@ main(void)
 CEOF
 if gcc -std=gnu11 $warn -Werror -DHAVE_CONFIG_H -I"$nodpdk" -I"$ovs/include" \
         -I"$ovs/lib" -I"$top/lib" -o "$nodpdk/t" "$nodpdk/t.c" \
-        "$top/lib/dpfip-offload-rte-flow.c" \
+        "$top/lib/dpfip-offload-rte-flow.c" "$top/lib/dpfip-offload-spec.c" \
+        "$top/lib/dpfip-offload-provider.c" \
         "$ovs/lib/.libs/libopenvswitch.a" $libs $ssl $capng -lpthread \
         >"$build/cc-nodpdk.log" 2>&1; then
     out=$("$nodpdk/t")
@@ -106,7 +108,7 @@ cleanup() {
         ip netns pids $ns 2>/dev/null | xargs -r kill 2>/dev/null
         ip netns del $ns 2>/dev/null
     done
-    for l in dpo_up dpo_rep0 dpo_c0 dpo_f0; do
+    for l in dpo_up dpo_rep0 dpo_c0 dpo_f0 dpo_n0; do
         ip link del "$l" 2>/dev/null
     done
     rm -rf "$work"
@@ -124,7 +126,8 @@ ip link add dpo_rep0 address 02:00:00:00:02:02 type veth \
     peer name vm0 address 02:00:00:00:02:01 netns dpo_vm0
 ip link add dpo_c0 type veth peer name dpo_c1
 ip link add dpo_f0 type veth peer name dpo_f1
-for l in dpo_up dpo_rep0 dpo_c0 dpo_c1 dpo_f0 dpo_f1; do
+ip link add dpo_n0 type veth peer name dpo_n1
+for l in dpo_up dpo_rep0 dpo_c0 dpo_c1 dpo_f0 dpo_f1 dpo_n0 dpo_n1; do
     # No host traffic (IPv6 RS, MLD) on the switch side.
     sysctl -qw net.ipv6.conf.$l.disable_ipv6=1
     ip link set "$l" up
