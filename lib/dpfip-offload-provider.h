@@ -239,6 +239,11 @@ struct dpfip_offload_class {
      * already name other rules. */
     bool (*port_changed)(uint32_t port);
 
+    /* Optional: called about once a second for each port of a bridge the
+     * provider serves (also with dpfip-offload=software), to remove what
+     * an earlier ovs-vswitchd left there. */
+    void (*reconcile)(uint32_t port);
+
     /* Most internal prefixes per spec the provider honours; 0 means 1
      * (it reads 'has_internal', 'internal', 'internal_plen').  The
      * manager keeps a FIP with more in software. */
@@ -263,6 +268,8 @@ const struct dpfip_offload_class *dpfip_offload_provider_for(
     const char *dpif_type);
 int dpfip_offload_port_handle(const struct dpfip_offload_class *,
                               const struct netdev *, char **reason);
+void dpfip_offload_reconcile_port(const struct dpfip_offload_class *,
+                                  uint32_t port);
 bool dpfip_offload_error_is_transient(int error);
 
 /* lib/dpfip-offload-spec.c: what every provider checks and computes. */
