@@ -587,6 +587,19 @@ check_overlap(const struct esw_group *g, const struct esw_rule *r)
         if (m->priority != r->priority || !m->n_by_src[r->src_port]) {
             continue;
         }
+        if (m == r->matcher) {
+            /* Same mask: only an equal key overlaps, in r's bucket. */
+            const struct esw_rule *x;
+
+            for (x = m->buckets[key_hash(&r->key) & (m->n_buckets - 1)];
+                 x; x = x->hnext) {
+                if (x != r && !memcmp(x->key.b, r->key.b, ESW_KEY_LEN)
+                    && rules_differ(x, r)) {
+                    return true;
+                }
+            }
+            continue;
+        }
         if (m->mask.b[ESW_K_L3] && r->matcher->mask.b[ESW_K_L3]
             && !(m->l3_seen & l3_bit(r->l3))) {
             continue;
