@@ -85,7 +85,8 @@ dpfip_offload_reconcile_port(const struct dpfip_offload_class *class,
 }
 
 /* Whether a provider's 'error' may go away by itself (the table fills and
- * empties, a port restarts): then the manager retries with backoff.
+ * empties, a port restarts, tc's cls_flower module gets loaded: ENOENT):
+ * then the manager retries with backoff.
  * Anything else (ENOTSUP, EINVAL...) says this hardware cannot do this
  * spec: it stays refused until the spec or the configuration changes. */
 bool
@@ -93,6 +94,7 @@ dpfip_offload_error_is_transient(int error)
 {
     switch (error) {
     case ENOSPC:
+    case ENOENT:
     case ENOMEM:
     case EAGAIN:
     case ENODEV:

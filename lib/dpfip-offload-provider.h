@@ -67,11 +67,12 @@
  * caller frees.  A string from the hardware is passed on verbatim (for
  * rte_flow the rte_flow_error message, e.g. "eswitch: table full
  * (capacity 1)"), so dpfip/show can show the real cause.  The errno
- * says what the manager does: dpfip_offload_error_is_transient() (ENOSPC,
- * ENOMEM, EAGAIN, ENODEV, EBUSY, EIO: retry with backoff) or permanent
- * (everything else, e.g. ENOTSUP, EINVAL: the spec cannot be done by
- * this hardware; tried again only when the spec or the configuration
- * changes).  ENOENT from stats() means the rules are gone.
+ * says what the manager does: dpfip_offload_error_is_transient()
+ * (ENOSPC, ENOENT, ENOMEM, EAGAIN, ENODEV, EBUSY, EIO: retry with
+ * backoff) or permanent (everything else, e.g. ENOTSUP, EINVAL: the spec
+ * cannot be done by this hardware; tried again only when the spec or the
+ * configuration changes).  ENOENT from stats() means the rules are
+ * gone.
  *
  * Threads: call from one thread (the main thread).
  *
