@@ -93,7 +93,7 @@
  * Using it (ofproto-dpfip/dpfip-offload.c): pick the provider with
  * dpfip_offload_provider_for() and the ports' handles with
  * dpfip_offload_port_handle(); fill both directions of an active FIP
- * with dpfip_offload_spec_init() and dpfip_offload_spec_set_internal();
+ * (the internal prefixes with dpfip_offload_spec_set_internal());
  * probe(), then install() per direction, keeping the reason of a failure
  * for dpfip/show; on any change of the spec install the new one, then
  * remove() the old; poll stats() about once a second at most (hardware
@@ -105,6 +105,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "openvswitch/ofp-actions.h"   /* enum dpfip_direction. */
 #include "openvswitch/types.h"
