@@ -753,7 +753,7 @@ test_traffic(void)
     /* 1. No rule: traffic to the FIP is a miss, seen by rx_burst. */
     __atomic_store_n(&fip4_miss, 0, __ATOMIC_RELAXED);
     send_udp("eswt_ext", FIP4, 5000, "miss", 3);
-    check(wait_for(&fip4_miss, 3, 3000),
+    check(wait_for(&fip4_miss, 3, 10000),
           "without a rule, UDP to the FIP arrives in rx_burst (%"PRIu64
           " packets)", fip4_miss);
 
@@ -766,7 +766,7 @@ test_traffic(void)
     if (!f4) {
         return;
     }
-    check(state_wait("switch ", "", "rules", 1, 2000)
+    check(state_wait("switch ", "", "rules", 1, 10000)
           && state_field("rule ", "ipv4_dst=" FIP4 "/32", "hits") == 0,
           "state file shows the rule, 0 hits");
 
@@ -785,7 +785,7 @@ test_traffic(void)
 
     /* Exactly the 10 packets: a field of the rule's line, not a
      * substring of the file. */
-    check(state_wait("rule ", "ipv4_dst=" FIP4 "/32", "hits", 10, 3000),
+    check(state_wait("rule ", "ipv4_dst=" FIP4 "/32", "hits", 10, 10000),
           "state file: the rule's hits=10 (5+2 UDP, 3 ICMP)");
     hits = wait_hits(up, f4, 10, 3000, &bytes);
     check(hits == 10, "COUNT query: hits=%d bytes=%"PRIu64" (10 expected)",
@@ -821,7 +821,7 @@ test_traffic(void)
     start_tcpdump("eswt_vm0", "vm0", "icmp", "cap_ttl.txt", 10);
     sh("ip netns exec eswt_ext ping -c 2 -t 1 -i 0.2 -W 1 " FIP4
        " >/dev/null 2>&1");
-    check(state_wait("rule ", "ipv4_dst=" FIP4 "/32", "hits", 12, 3000)
+    check(state_wait("rule ", "ipv4_dst=" FIP4 "/32", "hits", 12, 10000)
           && __atomic_load_n(&fip4_miss, __ATOMIC_RELAXED) == miss0,
           "DEC_TTL: TTL=1 packets are forwarded by the rule (hits 12), "
           "none reach rx_burst");
@@ -865,12 +865,12 @@ test_traffic(void)
     check(rte_flow_destroy(up, f4, &err) == 0, "destroy FIP rule");
     miss0 = __atomic_load_n(&fip4_miss, __ATOMIC_RELAXED);
     send_udp("eswt_ext", FIP4, 5000, "after", 2);
-    check(wait_for(&fip4_miss, miss0 + 2, 3000),
+    check(wait_for(&fip4_miss, miss0 + 2, 10000),
           "after destroy, FIP traffic is a miss again");
-    check(state_wait("switch ", "", "rules", 1, 2000),
+    check(state_wait("switch ", "", "rules", 1, 10000),
           "state file: 1 rule left");
     check(rte_flow_flush(up, &err) == 0
-          && state_wait("switch ", "", "rules", 0, 2000),
+          && state_wait("switch ", "", "rules", 0, 10000),
           "flush: state file shows rules=0");
 }
 
@@ -921,9 +921,9 @@ test_groups(void)
           j1 ? "" : err.message);
     miss0 = __atomic_load_n(&fip4_miss, __ATOMIC_RELAXED);
     send_udp("eswt_ext", FIP4, 5000, "grp", 3);
-    check(wait_for(&fip4_miss, miss0 + 3, 3000)
-          && state_wait("switch ", "", "group_misses", 3, 2000)
-          && state_wait("rule ", "jump=7", "hits", 3, 2000),
+    check(wait_for(&fip4_miss, miss0 + 3, 10000)
+          && state_wait("switch ", "", "group_misses", 3, 10000)
+          && state_wait("rule ", "jump=7", "hits", 3, 10000),
           "a miss in group 7 goes to the source port's rx_burst "
           "(group_misses=3, JUMP rule hits=3)");
 
@@ -933,7 +933,7 @@ test_groups(void)
           "rep0 %s", g8 ? "" : err.message);
     miss0 = __atomic_load_n(&fip4_miss, __ATOMIC_RELAXED);
     send_udp("eswt_ext", FIP4, 5008, "g", 2);
-    ok = (state_wait("rule ", "group=8", "hits", 2, 3000)
+    ok = (state_wait("rule ", "group=8", "hits", 2, 10000)
           && __atomic_load_n(&fip4_miss, __ATOMIC_RELAXED) == miss0);
     check(ok, "group 8's rule forwards what group 0 jumped there (hits=2, "
           "no miss)");
@@ -946,7 +946,7 @@ test_groups(void)
     check(!j1 && err.type == RTE_FLOW_ERROR_TYPE_ACTION,
           "JUMP to its own group refused (%s)",
           err.message ? err.message : "");
-    check(state_wait("switch ", "", "masks", 2, 2000),
+    check(state_wait("switch ", "", "masks", 2, 10000),
           "distinct masks per (group, priority, mask): 2, the two JUMP "
           "rules share one");
     rte_flow_flush(up, &err);
@@ -1046,7 +1046,7 @@ test_limits(void)
           "query of a destroyed handle: ENOENT, type UNSPECIFIED (%s)",
           err.message ? err.message : "");
     ret = rte_flow_destroy(up, g, &err);
-    check(ret == 0 && state_wait("switch ", "", "stale_destroys", 1, 2000),
+    check(ret == 0 && state_wait("switch ", "", "stale_destroys", 1, 10000),
           "destroy of an unknown handle returns 0 (as mlx5), counted as "
           "stale_destroys=1");
 }
@@ -1064,11 +1064,11 @@ test_overlap(void)
     check(a && b && state_wait("switch ", "", "overlaps", 0, 1000),
           "two equal rules with the same actions: not an overlap");
     c = udp_rule(up, 0, 3, 5100, false, 0, &err);  /* Other fate. */
-    check(c && state_wait("switch ", "", "overlaps", 1, 2000)
+    check(c && state_wait("switch ", "", "overlaps", 1, 10000)
           && state_field("rule ", "port_id=", "overlap") == 1,
           "equal priority, overlapping, other fate: flagged "
           "(overlaps=1, the rule's overlap=1)");
-    check(state_wait("switch ", "", "masks", 1, 2000),
+    check(state_wait("switch ", "", "masks", 1, 10000),
           "three rules, one (group, priority, mask): masks=1");
     rte_flow_flush(up, &err);
 }
@@ -1094,7 +1094,7 @@ test_vlan(void)
 
     f = udp_rule(up, 0, 2, 5200, false, 0, &err);
     send_tagged(2);
-    check(f && state_wait("rule ", "udp_dst=5200", "hits", 2, 3000),
+    check(f && state_wait("rule ", "udp_dst=5200", "hits", 2, 10000),
           "ETH/IPV4/UDP without a VLAN item takes VLAN-tagged frames "
           "(hits=2)");
     rte_flow_flush(up, &err);
@@ -1118,7 +1118,7 @@ test_vlan(void)
         f = rte_flow_create(up, &attr, pattern, actions, &err);
         miss0 = __atomic_load_n(&up_rx, __ATOMIC_RELAXED);
         send_tagged(2);
-        ok = (f && wait_for(&up_rx, miss0 + 2, 3000)
+        ok = (f && wait_for(&up_rx, miss0 + 2, 10000)
               && state_field("rule ", "vlan=0", "hits") == 0);
         check(ok, "has_vlan=0: tagged frames miss (reach rx_burst)");
         if (!ok) {
@@ -1183,12 +1183,12 @@ test_stop(void)
 
     f = drop_rule(up, 10, &err);
     g = drop_rule(up, 11, &err);
-    check(f && g && state_wait("switch ", "", "rules", 2, 2000),
+    check(f && g && state_wait("switch ", "", "rules", 2, 10000),
           "two rules on the uplink before the stop");
     __atomic_store_n(&poll_up, 0, __ATOMIC_RELEASE);
     usleep(10 * 1000);          /* Let the poller leave rx_burst. */
     rte_eth_dev_stop(up);
-    ok = state_wait("switch ", "", "flushed", flushed0 + 2, 2000);
+    ok = state_wait("switch ", "", "flushed", flushed0 + 2, 10000);
     check(ok && state_field("switch ", "", "rules") == 0,
           "dev_stop of the proxy flushed its 2 rules (flushed=%lld)",
           flushed0 + 2);
@@ -1355,7 +1355,7 @@ main(int argc, char **argv)
         rte_eth_dev_stop(ports[i]);
         rte_eth_dev_close(ports[i]);
     }
-    check(state_wait("switch ", "", "rules", 0, 2000)
+    check(state_wait("switch ", "", "rules", 0, 10000)
           && !strstr(slurp(state_file), "port id="),
           "after closing all ports, state file shows an empty switch");
     rte_eal_cleanup();

@@ -309,7 +309,7 @@ ping(const char *ns, int af, const char *dst, int n, int ttl)
               ">/dev/null 2>&1", ns, af, n, t, dst);
 }
 
-/* Captures 'filter' on 'dev' in 'ns' for 8 s; returns once tcpdump
+/* Captures 'filter' on 'dev' in 'ns' for 20 s; returns once tcpdump
  * listens. */
 static void
 tcpdump(const char *ns, const char *dev, const char *filter,
@@ -318,7 +318,7 @@ tcpdump(const char *ns, const char *dev, const char *filter,
     char ready[300];
 
     snprintf(ready, sizeof ready, "%s.ready", file);
-    sh("ip netns exec %s timeout 8 tcpdump -i %s -n -e -vv -l '%s' "
+    sh("ip netns exec %s timeout 20 tcpdump -i %s -n -e -vv -l '%s' "
        "> %s/%s 2> %s/%s &", ns, dev, filter, workdir, file, workdir,
        ready);
     if (!file_wait(ready, "listening on", 5000)) {
@@ -585,14 +585,14 @@ state_settle(const char *file)
 }
 
 /* Counters come from a cache the hardware refreshes about once a second:
- * polls stats() until the packets reach 'want' (or 3 s pass). */
+ * polls stats() until the packets reach 'want' (or 10 s pass). */
 static struct dpfip_offload_stats
 stats_wait(struct dpfip_offload_rule *r, uint64_t want)
 {
     struct dpfip_offload_stats st = stats(r);
     int ms;
 
-    for (ms = 3000; st.n_packets < want && ms > 0; ms -= 100) {
+    for (ms = 10000; st.n_packets < want && ms > 0; ms -= 100) {
         usleep(100 * 1000);
         st = stats(r);
     }
@@ -645,7 +645,7 @@ test_capacity(void)
         remove_rule(&r[i], "capacity FIP");
     }
     /* All or nothing: a rule left by the refused install would stay. */
-    check(before > 0 && sw_wait("state_cap", "rules", 0, 2000),
+    check(before > 0 && sw_wait("state_cap", "rules", 0, 10000),
           "capacity=4: removing the %d FIPs empties the table (%lld "
           "rules before): the refused one left nothing", n, before);
 }
@@ -671,7 +671,7 @@ test_fail_every(void)
     for (i = 0; i < n; i++) {
         remove_rule(&r[i], "fail-every FIP");
     }
-    check(sw_wait("state_fe", "rules", 0, 2000),
+    check(sw_wait("state_fe", "rules", 0, 10000),
           "fail-every=4: removing every FIP empties the table: the failed "
           "install rolled back what it had created");
 }
@@ -732,7 +732,7 @@ test_shape(void)
     for (i = 0; i < n; i++) {
         remove_rule(&r[i], "shape FIP");
     }
-    check(sw_wait("state", "rules", 0, 2000),
+    check(sw_wait("state", "rules", 0, 10000),
           "shape: the last FIP's removal empties the table (shared rules "
           "too)");
 }
@@ -866,7 +866,7 @@ test_traffic(void)
     /* Before: FIP traffic is a miss. */
     m0 = get_miss(MISS_FIP4);
     send_udp("dpo_ext", 4, "192.0.2.10", 5000, "pre", 2, 0);
-    check(wait_miss(MISS_FIP4, m0 + 2, 3000),
+    check(wait_miss(MISS_FIP4, m0 + 2, 10000),
           "no rules: UDP to the IPv4 FIP reaches rx_burst");
 
     spec_init(&s, DPFIP_DNAT, true, up, rep0);
@@ -908,13 +908,13 @@ test_traffic(void)
     m1 = get_miss(MISS_OUT4);
     send_udp("dpo_ext", 4, "192.0.2.10", 5000, "in", 5, 0);
     send_udp("dpo_vm0", 4, "198.51.100.1", 6000, "out", 4, 0);
-    lines_wait("vm4.txt", 5, 3000);
+    lines_wait("vm4.txt", 5, 10000);
     cap = slurp("vm4.txt");
     check(count_lines("vm4.txt") == 5 && strstr(cap, "198.51.100.1 in1")
           && strstr(cap, "198.51.100.1 in5"),
           "IPv4 DNAT: VM got 5/5 datagrams on 10.0.0.5:5000 from "
           "198.51.100.1");
-    lines_wait("ext4.txt", 4, 3000);
+    lines_wait("ext4.txt", 4, 10000);
     cap = slurp("ext4.txt");
     check(count_lines("ext4.txt") == 4 && strstr(cap, "192.0.2.10 out1")
           && strstr(cap, "192.0.2.10 out4"),
@@ -929,7 +929,7 @@ test_traffic(void)
           "(4, 188 expected)", st2.n_packets, st2.n_bytes);
     check(get_miss(MISS_FIP4) == m0 && get_miss(MISS_OUT4) == m1,
           "IPv4: no offloaded packet reached rx_burst");
-    file_wait("cap_vm4.txt", "in5", 3000);
+    file_wait("cap_vm4.txt", "in5", 10000);
     cap = slurp("cap_vm4.txt");
     check(strstr(cap, "02:00:00:00:00:01 > 02:00:00:00:02:01")
           && strstr(cap, "ttl 63") && !strstr(cap, "ttl 64")
@@ -937,7 +937,7 @@ test_traffic(void)
           && strstr(cap, "udp sum ok") && !strstr(cap, "bad"),
           "tcpdump in the VM: router MAC > VM MAC, TTL 63, dst 10.0.0.5, "
           "UDP checksum ok");
-    file_wait("cap_ext4.txt", "out4", 3000);
+    file_wait("cap_ext4.txt", "out4", 10000);
     cap = slurp("cap_ext4.txt");
     check(strstr(cap, "02:00:00:00:01:02 > 02:00:00:00:01:01")
           && strstr(cap, "ttl 63") && strstr(cap, "192.0.2.10.")
@@ -961,37 +961,37 @@ test_traffic(void)
     m0 = get_miss(MISS_INT4);
     m1 = get_miss(MISS_INT4B);
     send_udp("dpo_vm0", 4, "10.9.1.1", 7000, "int", 2, 0);
-    check(wait_miss(MISS_INT4B, m1 + 2, 3000),
+    check(wait_miss(MISS_INT4B, m1 + 2, 10000),
           "IPv4 to 10.9.1.1, the port's second internal prefix: misses");
     send_udp("dpo_vm0", 4, "10.0.0.7", 7000, "int", 3, 0);
-    check(wait_miss(MISS_INT4, m0 + 3, 3000) && stats(snat4).n_packets == 7,
+    check(wait_miss(MISS_INT4, m0 + 3, 10000) && stats(snat4).n_packets == 7,
           "IPv4 to internal 10.0.0.7 via router MAC: 3 misses to rx_burst, "
           "SNAT counter unchanged");
     /* mlx5's DEC_TTL wraps: TTL 1 must not reach the rewrite rule, or it
      * leaves with TTL 0 instead of software's "time exceeded". */
     m0 = get_miss(MISS_FIP4);
     send_udp("dpo_ext", 4, "192.0.2.10", 5000, "ttl", 2, 1);
-    check(wait_miss(MISS_FIP4, m0 + 2, 3000),
+    check(wait_miss(MISS_FIP4, m0 + 2, 10000),
           "IPv4 TTL 1 to the FIP: to software (%"PRIu64" of 2 misses)",
           get_miss(MISS_FIP4) - m0);
     m1 = get_miss(MISS_OUT4);
     send_udp("dpo_vm0", 4, "198.51.100.1", 6000, "ttl", 2, 1);
-    check(wait_miss(MISS_OUT4, m1 + 2, 3000),
+    check(wait_miss(MISS_OUT4, m1 + 2, 10000),
           "IPv4 TTL 1 from the VM: to software (%"PRIu64" of 2 misses)",
           get_miss(MISS_OUT4) - m1);
     m0 = get_miss(MISS_FIP4);
     send_frames("192.0.2.10", 2, "--frag first");
-    check(wait_miss(MISS_FIP4, m0 + 2, 3000),
+    check(wait_miss(MISS_FIP4, m0 + 2, 10000),
           "IPv4 first fragments to the FIP: to software (%"PRIu64" of 2)",
           get_miss(MISS_FIP4) - m0);
     m0 = get_miss(MISS_FIP4);
     send_frames("192.0.2.10", 2, "--csum0");
-    check(wait_miss(MISS_FIP4, m0 + 2, 3000),
+    check(wait_miss(MISS_FIP4, m0 + 2, 10000),
           "IPv4 UDP with checksum 0 to the FIP: to software (%"PRIu64
           " of 2)", get_miss(MISS_FIP4) - m0);
     m0 = get_miss(MISS_FIP4);
     send_frames("192.0.2.10", 2, "--vlan 100");
-    check(wait_miss(MISS_FIP4, m0 + 2, 3000),
+    check(wait_miss(MISS_FIP4, m0 + 2, 10000),
           "VLAN-tagged frames to the FIP: to software (%"PRIu64" of 2)",
           get_miss(MISS_FIP4) - m0);
     st = stats_wait(dnat4, 8);
@@ -1007,10 +1007,10 @@ test_traffic(void)
     m1 = get_miss(MISS_OUT6);
     send_udp("dpo_ext", 6, "2001:db8:f::10", 5000, "in", 3, 0);
     send_udp("dpo_vm0", 6, "2001:db8:1::1", 6000, "out", 3, 0);
-    check(lines_wait("vm6.txt", 3, 3000)
+    check(lines_wait("vm6.txt", 3, 10000)
           && strstr(slurp("vm6.txt"), "2001:db8:1::1 in3"),
           "IPv6 DNAT: VM got 3/3 datagrams on [fd00::5]:5000");
-    check(lines_wait("ext6.txt", 3, 3000)
+    check(lines_wait("ext6.txt", 3, 10000)
           && strstr(slurp("ext6.txt"), "2001:db8:f::10 out3"),
           "IPv6 SNAT: external host got 3/3 datagrams from "
           "2001:db8:f::10");
@@ -1023,14 +1023,14 @@ test_traffic(void)
           st.n_bytes, st2.n_packets, st2.n_bytes);
     check(get_miss(MISS_FIP6) == m0 && get_miss(MISS_OUT6) == m1,
           "IPv6: no offloaded packet reached rx_burst");
-    file_wait("cap_vm6.txt", "in3", 3000);
+    file_wait("cap_vm6.txt", "in3", 10000);
     cap = slurp("cap_vm6.txt");
     check(strstr(cap, "02:00:00:00:00:01 > 02:00:00:00:02:01")
           && strstr(cap, "hlim 63") && strstr(cap, "> fd00::5.5000")
           && strstr(cap, "udp sum ok") && !strstr(cap, "bad"),
           "tcpdump in the VM: router MAC > VM MAC, hop limit 63, "
           "dst fd00::5, UDP checksum ok");
-    file_wait("cap_ext6.txt", "out3", 3000);
+    file_wait("cap_ext6.txt", "out3", 10000);
     cap = slurp("cap_ext6.txt");
     check(strstr(cap, "02:00:00:00:01:02 > 02:00:00:00:01:01")
           && strstr(cap, "hlim 63") && strstr(cap, "2001:db8:f::10.")
@@ -1042,16 +1042,16 @@ test_traffic(void)
      * stays in software. */
     m0 = get_miss(MISS_FIP6);
     ping("dpo_ext", 6, "2001:db8:f::10", 2, 0);
-    check(wait_miss(MISS_FIP6, m0 + 2, 3000),
+    check(wait_miss(MISS_FIP6, m0 + 2, 10000),
           "ICMPv6 echo to the IPv6 FIP: to software (%"PRIu64" misses)",
           get_miss(MISS_FIP6) - m0);
     m0 = get_miss(MISS_FIP6);
     send_udp("dpo_ext", 6, "2001:db8:f::10", 5000, "hl", 2, 1);
-    check(wait_miss(MISS_FIP6, m0 + 2, 3000),
+    check(wait_miss(MISS_FIP6, m0 + 2, 10000),
           "IPv6 hop limit 1 to the FIP: to software");
     m0 = get_miss(MISS_INT6);
     send_udp("dpo_vm0", 6, "fd00::7", 7000, "int", 3, 0);
-    check(wait_miss(MISS_INT6, m0 + 3, 3000),
+    check(wait_miss(MISS_INT6, m0 + 3, 10000),
           "IPv6 to internal fd00::7 via router MAC: misses");
     st = stats_wait(dnat6, 3);
     st2 = stats_wait(snat6, 3);
@@ -1063,14 +1063,14 @@ test_traffic(void)
     m0 = get_miss(MISS_FIP4);
     recv_start("dpo_vm0", 4, "10.0.0.5", 5000, "vm4b.txt", 3);
     send_udp("dpo_ext", 4, "192.0.2.10", 5000, "after", 3, 0);
-    check(wait_miss(MISS_FIP4, m0 + 3, 3000),
+    check(wait_miss(MISS_FIP4, m0 + 3, 10000),
           "after remove, IPv4 FIP traffic reaches rx_burst (%"PRIu64")",
           get_miss(MISS_FIP4) - m0);
     check(count_lines("vm4b.txt") == 0, "after remove, VM gets nothing");
     remove_rule(&snat4, "IPv4 SNAT");
     remove_rule(&dnat6, "IPv6 DNAT");
     remove_rule(&snat6, "IPv6 SNAT");
-    check(sw_wait("state", "rules", 0, 2000),
+    check(sw_wait("state", "rules", 0, 10000),
           "model's state file: 0 rules left");
 }
 
@@ -1103,7 +1103,7 @@ test_restart(void)
     free(error);
     rte_eth_dev_start(up);
     __atomic_store_n(&poll_up, 1, __ATOMIC_RELEASE);
-    check(sw_wait("state", "rules", 0, 2000),
+    check(sw_wait("state", "rules", 0, 10000),
           "the proxy's stop flushed every rule");
 
     /* The manager calls port_changed() when the netdev's change seq
@@ -1141,7 +1141,7 @@ test_restart(void)
     check(!cls->port_changed(up), "port_changed(uplink) again, no restart: "
           "nothing lost");
     remove_rule(&c, "FIP after the restart");
-    check(sw_wait("state", "rules", 0, 2000),
+    check(sw_wait("state", "rules", 0, 10000),
           "and its removal empties the table");
 }
 
