@@ -3,8 +3,10 @@
 # dpfip/ links back into the dpfip source checkout.
 
 lib_libopenvswitch_la_SOURCES += \
+	dpfip/lib/dpfip-offload-provider.c \
 	dpfip/lib/dpfip-offload-provider.h \
 	dpfip/lib/dpfip-offload-rte-flow.c \
+	dpfip/lib/dpfip-offload-spec.c \
 	dpfip/lib/dpfip-offload-tc.c \
 	dpfip/lib/ofp-dpfip.c \
 	dpfip/lib/ofp-dpfip.h

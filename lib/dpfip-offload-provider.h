@@ -23,61 +23,56 @@
  * OVSDB, OpenFlow or the FIP table: it gets one direction of one FIP as a
  * 'struct dpfip_offload_rule_spec' and two of its own port handles, and
  * returns an opaque handle, an error string and counters.  The offload
- * manager (ofproto-dpfip/dpfip-offload.c) picks a provider per FIP,
- * retries, records why a FIP fell back to software and adds the hardware
- * counters to the FIP's.
+ * manager (ofproto-dpfip/dpfip-offload.c) knows providers only through
+ * this vtable and dpfip_offload_provider_for() (lib/dpfip-offload-
+ * provider.c, which picks one by datapath type): it retries, records why
+ * a FIP fell back to software and adds the hardware counters to the FIP's.
  *
  * Semantics: what a provider installs must do exactly what the software
  * rules of ofproto-dpfip/dpfip-flows.c and the dpfip action do, for every
- * packet it takes.  A packet the hardware does not take misses and reaches
- * the software datapath, which is always correct, so when hardware cannot
- * express an exception as "go to software" the provider narrows its match
- * instead:
+ * packet it takes.  A packet the hardware does not take reaches the
+ * software datapath, which is always correct.  So whatever software
+ * treats specially, and whatever is not verified on hardware, must not
+ * be taken:
  *
- *   - TTL/hop limit <= 1: software drops the packet ("TTL expired").  The
- *     net_eswitch model (and a PMD that behaves like it) hands packets
- *     whose TTL would expire through DEC_TTL to software.  For hardware
- *     that forwards them with TTL 0, set 'ttl_guard': the provider adds a
- *     higher-priority COUNT + DROP rule for TTL <= 1, counted in
- *     'n_dropped' (software counts them as drops too).
+ *   - TTL/hop limit <= 1: software drops the packet (or answers "time
+ *     exceeded") instead of forwarding it.  Hardware decrements without
+ *     looking (mlx5's DEC_TTL is "add 0xff": TTL 1 leaves as 0).
+ *   - Internal prefixes (the router context of the VM's port): software
+ *     passes packets to the router MAC with a destination inside one of
+ *     them to the bridge's pipeline, untranslated.
+ *   - IPv6 neighbor discovery (ICMPv6, hop limit 255) on the uplink:
+ *     software answers and learns from it.
+ *   - Not verified on hardware: fragments (the L4 checksum of a first
+ *     fragment covers the whole datagram), IPv4 UDP with checksum 0,
+ *     ICMPv6 (its checksum covers the pseudo header), IPv6 extension
+ *     headers, VLAN-tagged frames (dpfip's provider network is untagged
+ *     today; issue 12 adds a VLAN on the uplink side).
  *
- *   - Internal prefix (Bridge other_config:dpfip-router): software passes
- *     packets to the router MAC with a destination inside it to the normal
- *     pipeline before any dpfip rule.  rte_flow in the model has no "to
- *     software" fate in a transfer rule, so the SNAT rule is split into
- *     'internal_plen' rules that together match exactly "destination NOT
- *     in the prefix" (bit i differs, bits before i equal).  DNAT is only
- *     affected when ext_mac == router_mac and the floating IP is inside
- *     the prefix; then install() refuses, as the rule would never match in
- *     software.
- *
- *   - IPv6 neighbor discovery on the uplink: software answers NS for the
- *     FIP and learns the gateway's MAC from NAs sent to the FIP (dpfip
- *     probes the gateway from a FIP), in process_special(), before any
- *     rule.  ND always has hop limit 255 (RFC 4861), so the IPv6 DNAT rule
- *     is split into 8 rules matching "hop limit != 255".
- *
- * Hardware rules per direction (see describe()): IPv4 DNAT 1, IPv6 DNAT 8,
- * SNAT 'internal_plen' (1 without an internal prefix); 'ttl_guard' adds 1
- * (DNAT) or 'internal_plen' (SNAT).  A split never changes which packets
- * are rewritten, only how many rules do it.  More than 160 rules for one
- * spec (e.g. an IPv6 /128 internal prefix) is refused with E2BIG.
- *
- * rte_flow specifics: transfer rules in group 0, created on the transfer
- * proxy of 'in_port', priority 2 * generation for the TTL guard and one
- * more for the rewrite.
- * OVS's own hw-offload (netdev-offload-dpdk) puts megaflows at priority 0
- * in the same table; one made before install() for the same packets wins
- * but does the same rewrite, and its counters reach the FIP through the
- * xlate cache, so nothing is lost or counted twice.  Only tested against
- * the model: on mlx5, partial masks on hop_limits and the REPRESENTED_PORT
- * item on the proxy are still to be tried.
+ * rte_flow (lib/dpfip-offload-rte-flow.c, DPDK 22.11, mlx5 with software
+ * steering; see ../shared/hardware.md): one rewrite rule per FIP
+ * direction, plus shared per-port exception rules at a higher priority
+ * that JUMP to a group without rules; a miss there continues at the
+ * source port's software path (rdma-core's default miss; a capability
+ * of the driver, see probe()).  So each FIP costs 2 rules, and each
+ * (port, family) a constant number of exception rules, refcounted and
+ * shared by every FIP that needs them; the internal prefixes are an
+ * exception of the VM port, so that they can differ per port.  No rule
+ * uses priority 0, OVS's own.  Rules of two generations never share a
+ * priority: the manager installs a changed spec in the other generation
+ * before removing the old rules (make-before-break).
  *
  * Errors: every function returns 0 or a positive errno value and, on
  * error, sets '*error' (or '*reason') to a malloc()ed string that the
  * caller frees.  A string from the hardware is passed on verbatim (for
  * rte_flow the rte_flow_error message, e.g. "eswitch: table full
- * (capacity 1)"), so dpfip/show can show the real cause.
+ * (capacity 1)"), so dpfip/show can show the real cause.  The errno
+ * says what the manager does: dpfip_offload_error_is_transient()
+ * (ENOSPC, ENOENT, ENOMEM, EAGAIN, ENODEV, EBUSY, EIO: retry with
+ * backoff) or permanent (everything else, e.g. ENOTSUP, EINVAL: the spec
+ * cannot be done by this hardware; tried again only when the spec or the
+ * configuration changes).  ENOENT from stats() means the rules are
+ * gone.
  *
  * Threads: call from one thread (the main thread).
  *
@@ -89,36 +84,34 @@
  * with the "pass" action (TC_ACT_OK) ends tc's classification and the
  * packet continues to the openvswitch vport's rx handler, i.e. the
  * kernel datapath; so exceptions are pass rules one priority above the
- * rewrite rule, and nothing is split.  'ttl_guard' is not needed (TTL <=
- * 1 is passed to software, which drops and counts it).  Fragments are
- * passed to software too (act_csum cannot fix the L4 checksum of a first
- * fragment).  Rules per direction: the rewrite rule + 1 (TTL) + 1 (IPv6
- * DNAT: hop limit 255) + 1 (SNAT with an internal prefix).  'policy'
- * gives the flower flags (Open_vSwitch other_config:tc-policy).  If OVS's
- * own tc offload (hw-offload=true) installs a flow for the same packets at
- * its lower priority numbers first, that flow wins, with the same
- * rewrite; as for rte_flow, its counters reach the FIP through the xlate
- * cache.  A kernel without cls_flower (or an action module) refuses the
- * filter with ENOENT: the reason is "tc flower unavailable".
+ * rewrite rule.  'policy' gives the flower flags (Open_vSwitch
+ * other_config:tc-policy).  A kernel without cls_flower (or an action
+ * module) refuses the filter with ENOENT: the reason is "tc flower
+ * unavailable".  It handles one internal prefix ('has_internal',
+ * 'internal', 'internal_plen'; 'max_internal' unset).
  *
- * Using it (ofproto-dpfip/dpfip-offload.c): build both directions of an
- * active FIP from 'struct dpfip_fip' and its 'struct dpfip_bridge' (ports:
- * netdev_dpdk_get_port_id() of the uplink's and the VM port's netdevs
- * for rte_flow, netdev_get_ifindex() for tc);
+ * Using it (ofproto-dpfip/dpfip-offload.c): pick the provider with
+ * dpfip_offload_provider_for() and the ports' handles with
+ * dpfip_offload_port_handle(); fill both directions of an active FIP
+ * (the internal prefixes with dpfip_offload_spec_set_internal());
  * probe(), then install() per direction, keeping the reason of a failure
- * for dpfip/show; on any change of the spec remove() and install() again;
- * poll stats() about once a second and add the growth of the totals to
- * the FIP's n_packets and n_offloaded_packets (bytes likewise) and of
- * n_dropped to n_dropped.  Tested against the net_eswitch model by
+ * for dpfip/show; on any change of the spec install the new one, then
+ * remove() the old; poll stats() about once a second at most (hardware
+ * refreshes its counters that often) and add the growth of the totals to
+ * the FIP's n_packets and n_offloaded_packets (bytes likewise); call
+ * port_changed() when a port's netdev reports a change, and remove() the
+ * rules before their ports go.  Tested against the net_eswitch model by
  * dpdk/tests/offload/run.sh. */
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "openvswitch/ofp-actions.h"   /* enum dpfip_direction. */
 #include "openvswitch/types.h"
 
 struct ds;
+struct netdev;
 
 /* Open_vSwitch other_config:tc-policy, for the tc provider. */
 enum dpfip_offload_policy {
@@ -133,6 +126,15 @@ enum dpfip_offload_policy {
 #define DPFIP_TC_PRIO_MIN 0xc000
 #define DPFIP_TC_PRIO_MAX 0xc007
 
+/* One prefix of a FIP's family.  IPv4 is IPv4-mapped. */
+struct dpfip_offload_prefix {
+    struct in6_addr addr;
+    int plen;                       /* 0..32 for IPv4, 0..128 for IPv6. */
+};
+
+/* Most internal prefixes per family a spec carries. */
+#define DPFIP_OFFLOAD_MAX_INTERNAL 8
+
 /* One direction of one floating IP. */
 struct dpfip_offload_rule_spec {
     enum dpfip_direction direction;
@@ -145,17 +147,22 @@ struct dpfip_offload_rule_spec {
     struct eth_addr ext_mac;        /* DNAT: match dst; SNAT: new eth src. */
     struct eth_addr gw_mac;         /* SNAT: new eth dst. */
 
-    /* Provider port handles (rte_flow: DPDK port ids).  DNAT: uplink in,
-     * VM port out; SNAT: VM port in, uplink out. */
+    /* Provider port handles (dpfip_offload_port_handle(): rte_flow: DPDK
+     * port ids; tc: ifindexes).  DNAT: uplink in, VM port out; SNAT: VM
+     * port in, uplink out. */
     uint32_t in_port;
     uint32_t out_port;
 
-    /* Internal prefix of the FIP's family (dpfip-router), if any. */
+    /* Internal prefixes of the FIP's family on the VM's port (its router
+     * context): destinations inside them are never NATed.  Set with
+     * dpfip_offload_spec_set_internal(), which also fills the first one
+     * into 'has_internal', 'internal', 'internal_plen' for providers that
+     * handle a single prefix ('max_internal' 0). */
+    unsigned int n_internals;
+    struct dpfip_offload_prefix internals[DPFIP_OFFLOAD_MAX_INTERNAL];
     bool has_internal;
     struct in6_addr internal;       /* IPv4 is IPv4-mapped. */
-    int internal_plen;              /* 0..32 for IPv4, 0..128 for IPv6. */
-
-    bool ttl_guard;                 /* Drop TTL <= 1 in hardware. */
+    int internal_plen;
 
     /* tc only: flower flags from Open_vSwitch other_config:tc-policy. */
     enum dpfip_offload_policy policy;
@@ -163,9 +170,7 @@ struct dpfip_offload_rule_spec {
     /* 0 or 1.  Rules of different generations never share a priority:
      * the manager installs a changed spec in the other generation before
      * removing the old rules (make-before-break).  While both are in
-     * place the old generation's rules win in hardware where priorities
-     * are honoured, generation 0 over 1, and either does a correct
-     * rewrite. */
+     * place either does a correct rewrite. */
     unsigned int generation;
 };
 
@@ -173,7 +178,7 @@ struct dpfip_offload_rule_spec {
 struct dpfip_offload_stats {
     uint64_t n_packets;             /* Rewritten and forwarded. */
     uint64_t n_bytes;
-    uint64_t n_dropped;             /* TTL <= 1, by the 'ttl_guard' rule. */
+    uint64_t n_dropped;             /* Dropped by hardware (none today). */
     uint64_t n_dropped_bytes;
 };
 
@@ -186,9 +191,10 @@ struct dpfip_offload_class {
 
     /* Tells whether a rule from 'in_port' to 'out_port' can be offloaded
      * at all (for rte_flow: both DPDK ports in the same switch domain,
-     * and a transfer proxy for 'in_port').  Returns 0 if so, otherwise a
-     * positive errno value and a reason in '*reason'.  A later install()
-     * can still fail. */
+     * a transfer proxy, and a driver whose misses after a JUMP are known
+     * to reach software).  Returns 0 if so, otherwise a positive errno
+     * value and a reason in '*reason'.  A later install() can still
+     * fail. */
     int (*probe)(uint32_t in_port, uint32_t out_port, char **reason);
 
     /* Validates and then creates the hardware rules for 'spec'.  All or
@@ -198,15 +204,18 @@ struct dpfip_offload_class {
                    struct dpfip_offload_rule **rulep, char **error);
 
     /* Removes 'rule' from hardware and frees it, even on error.  Call it
-     * before either port goes away: a PMD removes a port's rules with the
-     * port, and the handles would dangle. */
+     * before either port goes away: a PMD keeps the proxy's rules that
+     * point at a closed port (mlx5 does), and after a flush the handles
+     * would name other rules.  Rules known to be gone (stats() returned
+     * ENOENT, port_changed() returned true) are freed without touching
+     * the hardware. */
     int (*remove)(struct dpfip_offload_rule *rule, char **error);
 
     /* Stores the hardware counters of 'rule', as totals since install(),
      * in '*stats'.  Hardware counters that reset on read are accumulated
      * by the provider.  On error '*stats' still gets the totals so far.
-     * ENOENT means hardware rules are gone (e.g. someone flushed the
-     * port): remove() and install() again. */
+     * ENOENT, of whatever rte_flow error type, means hardware rules are
+     * gone (e.g. the port was stopped): remove() and install() again. */
     int (*stats)(struct dpfip_offload_rule *rule,
                  struct dpfip_offload_stats *stats, char **error);
 
@@ -217,6 +226,30 @@ struct dpfip_offload_class {
      * stats() (tc: the in_hw flag of the rewrite rule).  Providers without
      * it are always in hardware. */
     bool (*in_hw)(const struct dpfip_offload_rule *rule);
+
+    /* Optional: the provider's handle for 'netdev' (rte_flow: its DPDK
+     * port id), or -1 with a reason in '*reason'.  Without it, handles
+     * are ifindexes. */
+    int (*port_handle)(const struct netdev *netdev, char **reason);
+
+    /* Optional: called when the netdev behind port handle 'port' reported
+     * a change (its change seq moved; OVS stops and starts a DPDK port on
+     * an MTU, queue or devargs change, which flushes the rules its
+     * transfer proxy owns).  Returns true if rules of this provider that
+     * use the port are gone: stats() of each then returns ENOENT and
+     * remove() frees it without touching the hardware, whose handles may
+     * already name other rules. */
+    bool (*port_changed)(uint32_t port);
+
+    /* Optional: called about once a second for each port of a bridge the
+     * provider serves (also with dpfip-offload=software), to remove what
+     * an earlier ovs-vswitchd left there. */
+    void (*reconcile)(uint32_t port);
+
+    /* Most internal prefixes per spec the provider honours; 0 means 1
+     * (it reads 'has_internal', 'internal', 'internal_plen').  The
+     * manager keeps a FIP with more in software. */
+    unsigned int max_internal;
 };
 
 /* DPDK rte_flow transfer rules (lib/dpfip-offload-rte-flow.c).  Without
@@ -231,5 +264,27 @@ extern const struct dpfip_offload_class dpfip_offload_tc_class;
 /* Deletes whatever filters are at dpfip's tc priorities on the ingress of
  * 'ifindex' (left by an earlier ovs-vswitchd), once per port and process. */
 void dpfip_offload_tc_reconcile(int ifindex);
+
+/* lib/dpfip-offload-provider.c: the providers. */
+const struct dpfip_offload_class *dpfip_offload_provider_for(
+    const char *dpif_type);
+int dpfip_offload_port_handle(const struct dpfip_offload_class *,
+                              const struct netdev *, char **reason);
+void dpfip_offload_reconcile_port(const struct dpfip_offload_class *,
+                                  uint32_t port);
+bool dpfip_offload_error_is_transient(int error);
+
+/* lib/dpfip-offload-spec.c: what every provider checks and computes. */
+bool dpfip_offload_spec_check(const struct dpfip_offload_rule_spec *,
+                              uint32_t max_port, char **error);
+void dpfip_offload_spec_set_internal(struct dpfip_offload_rule_spec *,
+                                     const struct dpfip_offload_prefix *,
+                                     size_t n);
+const uint8_t *dpfip_offload_addr_bytes(const struct in6_addr *,
+                                        bool is_ipv4);
+bool dpfip_offload_addr_in_prefix(const struct in6_addr *,
+                                  const struct dpfip_offload_prefix *,
+                                  bool is_ipv4);
+void dpfip_offload_prefix_mask(int plen, bool is_ipv4, uint8_t mask[16]);
 
 #endif /* dpfip-offload-provider.h */

@@ -22,64 +22,148 @@
 #include "openvswitch/dynamic-string.h"
 #include "util.h"
 
-/* The rte_flow offload provider: one FIP direction becomes transfer rules
- * created on the transfer proxy of the port the traffic enters from.
+/* The rte_flow offload provider.  One FIP direction is one transfer rule,
+ * created on the transfer proxy (mlx5: the E-Switch manager, the uplink):
  *
- *   DNAT  REPRESENTED_PORT(uplink) / ETH(dst=ext_mac) / IPV4|IPV6(dst=fip)
+ *   DNAT  prio 2+gen  REPRESENTED_PORT(uplink) /
+ *                     ETH(dst=ext_mac, has_vlan=0) /
+ *                     IPV4(dst=fip, not a fragment) | IPV6(dst=fip)
  *         -> SET_MAC_SRC(router) SET_MAC_DST(vm) SET_IPV*_DST(fixed)
  *            DEC_TTL COUNT REPRESENTED_PORT(vm)
- *   SNAT  REPRESENTED_PORT(vm) / ETH(src=vm_mac,dst=router) /
- *         IPV4|IPV6(src=fixed)
+ *   SNAT  prio 2+gen  REPRESENTED_PORT(vm) /
+ *                     ETH(src=vm_mac, dst=router, has_vlan=0) /
+ *                     IPV4(src=fixed, not a fragment) | IPV6(src=fixed)
  *         -> SET_MAC_SRC(ext) SET_MAC_DST(gw) SET_IPV*_SRC(fip)
  *            DEC_TTL COUNT REPRESENTED_PORT(uplink)
  *
- * plus the splits and the TTL guard described in dpfip-offload-provider.h.
- * The DPDK-facing code uses only util.h's allocators and dynamic-string
- * from OVS, so it can be tested against the net_eswitch model outside
- * ovs-vswitchd (dpdk/tests/offload/). */
+ * and what software must handle is taken out before, by exception rules
+ * at priority 1 that JUMP to MISS_GROUP, where no rule is: the packet
+ * misses there and continues at the source port's software path.  They
+ * depend only on the port, the family and the destination MAC dpfip
+ * answers to there (uplink: the external MAC; VM port: the router MAC),
+ * so all FIPs of a port share them (refcounted):
+ *
+ *   both ports, IPv4:  TTL <= 1; UDP with checksum 0
+ *   both ports, IPv6:  hop limit <= 1; next header ICMPv6 (neighbor
+ *                      discovery, echo), fragment, hop-by-hop, routing,
+ *                      destination options
+ *   VM port:           destination in each internal prefix of the port
+ *
+ * (IPv4 fragments are left out by the rewrite rule's own match.)  So a
+ * FIP costs 2 rules, a (port, family) at most 7 + its internal prefixes,
+ * and the number of distinct masks does not grow with FIPs.
+ *
+ * VLAN (issue 12): the rewrite rules take untagged frames only.  A VLAN
+ * on the uplink side goes into build_l2() (a VLAN item for DNAT and
+ * OF_POP_VLAN, OF_PUSH_VLAN + OF_SET_VLAN_VID for SNAT) and into 'struct
+ * shared_key' (the uplink's exceptions then match the tagged frames).
+ *
+ * The DPDK-facing code uses only util.h's allocators, hmap and
+ * dynamic-string from OVS, so it can be tested against the net_eswitch
+ * model outside ovs-vswitchd (dpdk/tests/offload/). */
 
 #ifdef DPDK_NETDEV
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_flow.h>
+#include <rte_version.h>
+#include "hash.h"
+#include "netdev.h"
+#include "netdev-dpdk.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/list.h"
 
-/* Lower wins: the TTL guard must beat the rewrite.  Generation 1 sits
- * below generation 0 (priorities 2 and 3), so that a replacement can be
- * created next to the rules it replaces without overlapping them at one
- * priority. */
-#define PRIORITY_GUARD(GEN) (2 * (GEN))
-#define PRIORITY_FIP(GEN) (2 * (GEN) + 1)
+/* DPDK 24.11 (which OVS 3.5 needs) made the IPv6 addresses of
+ * rte_ipv6_hdr and rte_flow_action_set_ipv6 a 'struct rte_ipv6_addr'
+ * (rte_ip6.h); before they are uint8_t[16].  Both are the same 16 bytes
+ * at the same offsets: IPV6_BYTES() gives them as bytes either way.
+ * Selected by the version rte_version.h reports. */
+#if RTE_VERSION >= RTE_VERSION_NUM(24, 11, 0, 0)
+#define IPV6_BYTES(ADDR) ((ADDR).a)
+#else
+#define IPV6_BYTES(ADDR) (ADDR)
+#endif
 
-/* More rules than this for one spec is a configuration we refuse rather
- * than fill the switch with (e.g. an IPv6 /128 internal prefix). */
-#define MAX_RULES 160
+/* Lower wins.  Never 0: OVS's netdev-offload-dpdk uses it. */
+#define PRIORITY_EXCEPTION 1
+#define PRIORITY_FIP(GEN) (2 + (GEN))
 
-/* One way to split the match on a field of the L3 header into disjoint
- * masked values whose union is what we want to match. */
-struct split {
-    size_t ofs;                     /* Byte offset in the L3 header. */
-    size_t len;                     /* Bytes, at most 16. */
-    unsigned int n;                 /* Number of alternatives. */
-    bool on_ttl;                    /* Splits the TTL field. */
-    uint8_t values[128][16];
-    uint8_t masks[128][16];
+/* A group no rule is ever put in. */
+#define MISS_GROUP 0xdf1f
+
+/* Drivers whose transfer rules miss in a jumped-to group to the source
+ * port's representor (rte_flow leaves it to the driver): mlx5's rdma-core
+ * DR tables default to that miss; net_eswitch models mlx5. */
+static bool
+driver_misses_to_software(const char *driver)
+{
+    return (driver && (!strncmp(driver, "mlx5", 4)
+                       || !strcmp(driver, "net_mlx5")
+                       || !strcmp(driver, "net_eswitch")));
+}
+
+enum exception_kind {
+    EXC_TTL,                        /* TTL / hop limit 0 or 1. */
+    EXC_UDP_CSUM0,                  /* IPv4 UDP without checksum. */
+    EXC_NEXT_HEADER,                /* IPv6 next header 'proto'. */
+    EXC_INTERNAL,                   /* Destination in 'prefix'. */
 };
 
-struct hw_flow {
-    struct rte_flow *flow;
-    bool guard;                     /* COUNT + DROP for TTL <= 1. */
+/* IPv6 next headers that stay in software. */
+static const uint8_t v6_exception_protos[] = {
+    58,                             /* ICMPv6: ND, echo. */
+    44,                             /* Fragment. */
+    0,                              /* Hop-by-hop options. */
+    43,                             /* Routing. */
+    60,                             /* Destination options. */
 };
+
+/* What identifies a shared exception rule. */
+struct shared_key {
+    uint16_t proxy;
+    uint16_t in_port;
+    uint8_t kind;                   /* enum exception_kind. */
+    uint8_t proto;                  /* EXC_NEXT_HEADER. */
+    bool is_ipv4;
+    struct eth_addr dst_mac;
+    struct dpfip_offload_prefix prefix;     /* EXC_INTERNAL. */
+};
+
+struct shared_rule {
+    struct hmap_node node;          /* In 'shared_rules' while current. */
+    struct shared_key key;
+    struct rte_flow *flow;          /* NULL once lost. */
+    unsigned int refcnt;
+};
+
+/* Rules created through one transfer proxy.  'epoch' grows when they are
+ * found lost (the proxy was stopped): rules of an older epoch are gone
+ * from hardware and their handles may name other rules now. */
+struct proxy {
+    struct hmap_node node;          /* In 'proxies', by port. */
+    uint16_t port;
+    uint64_t epoch;
+    struct ovs_list rules;          /* 'struct dpfip_offload_rule's. */
+};
+
+#define MAX_EXCEPTIONS (ARRAY_SIZE(v6_exception_protos) + 2 \
+                        + DPFIP_OFFLOAD_MAX_INTERNAL)
 
 struct dpfip_offload_rule {
+    struct ovs_list node;           /* In its proxy's 'rules'. */
+    struct proxy *proxy;
+    uint64_t epoch;                 /* The proxy's, at install. */
     uint16_t in_port;
     uint16_t out_port;
-    uint16_t proxy;                 /* Port the flows were created on. */
-    struct hw_flow *flows;
-    size_t n_flows;
-    size_t n_guards;
+    struct rte_flow *flow;          /* The rewrite rule. */
+    struct shared_rule *exceptions[MAX_EXCEPTIONS];
+    size_t n_exceptions;
     struct dpfip_offload_stats totals;
 };
+
+static struct hmap shared_rules = HMAP_INITIALIZER(&shared_rules);
+static struct hmap proxies = HMAP_INITIALIZER(&proxies);
 
 /* The error convention: the PMD's message verbatim. */
 static int
@@ -116,11 +200,54 @@ pick_proxy(uint16_t port, uint16_t *proxy, char **error)
     return ret ? flow_error(&err, ret, error) : 0;
 }
 
+static struct proxy *
+proxy_get(uint16_t port, bool create)
+{
+    struct proxy *p;
+
+    HMAP_FOR_EACH_WITH_HASH (p, node, hash_int(port, 0), &proxies) {
+        if (p->port == port) {
+            return p;
+        }
+    }
+    if (!create) {
+        return NULL;
+    }
+    p = xzalloc(sizeof *p);
+    p->port = port;
+    ovs_list_init(&p->rules);
+    hmap_insert(&proxies, &p->node, hash_int(port, 0));
+    return p;
+}
+
+/* Everything 'p' installed is gone from hardware: no handle of it may be
+ * passed to the PMD again, and no new FIP may share its exceptions. */
+static void
+proxy_lost(struct proxy *p)
+{
+    struct shared_rule *sr;
+
+    p->epoch++;
+    HMAP_FOR_EACH_SAFE (sr, node, &shared_rules) {
+        if (sr->key.proxy == p->port) {
+            hmap_remove(&shared_rules, &sr->node);
+            hmap_node_nullify(&sr->node);
+            sr->flow = NULL;
+        }
+    }
+}
+
+static bool
+rule_is_lost(const struct dpfip_offload_rule *rule)
+{
+    return !rule->flow || rule->epoch != rule->proxy->epoch;
+}
+
 static int
 dpfip_rte_flow_probe(uint32_t in_port, uint32_t out_port, char **reason)
 {
     char name[2][RTE_ETH_NAME_MAX_LEN];
-    struct rte_eth_dev_info info[2];
+    struct rte_eth_dev_info info[2], pinfo;
     uint32_t ports[2] = { in_port, out_port };
     uint16_t proxy;
     int i, ret;
@@ -161,218 +288,142 @@ dpfip_rte_flow_probe(uint32_t in_port, uint32_t out_port, char **reason)
                             info[1].switch_info.domain_id);
         return EOPNOTSUPP;
     }
-    /* Rules go to the in port's proxy.  Proxies of the two ports may
-     * differ (without the PMD op every port is its own) and still share
-     * the switch's table. */
-    return pick_proxy(in_port, &proxy, reason);
+    ret = pick_proxy(in_port, &proxy, reason);
+    if (ret) {
+        return ret;
+    }
+    ret = rte_eth_dev_info_get(proxy, &pinfo);
+    if (ret || !driver_misses_to_software(pinfo.driver_name)) {
+        *reason = xasprintf("driver %s of proxy port %u: not known to send "
+                            "a miss after JUMP to software",
+                            ret ? "?" : pinfo.driver_name, proxy);
+        return EOPNOTSUPP;
+    }
+    return 0;
 }
 
-/* Address bytes of 'a' in its family: 4 for IPv4, 16 for IPv6. */
-static const uint8_t *
-addr_bytes(const struct in6_addr *a, bool is_ipv4)
-{
-    return is_ipv4 ? &a->s6_addr[12] : a->s6_addr;
-}
-
-static bool
-addr_in_prefix(const struct in6_addr *a, const struct in6_addr *prefix,
-               int plen, bool is_ipv4)
-{
-    const uint8_t *x = addr_bytes(a, is_ipv4);
-    const uint8_t *p = addr_bytes(prefix, is_ipv4);
-    int i;
-
-    for (i = 0; i < plen; i++) {
-        uint8_t bit = 0x80 >> (i % 8);
-
-        if ((x[i / 8] & bit) != (p[i / 8] & bit)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static void
-split_init(struct split *s, size_t ofs, size_t len, bool on_ttl)
-{
-    memset(s, 0, sizeof *s);
-    s->ofs = ofs;
-    s->len = len;
-    s->on_ttl = on_ttl;
-}
-
-/* Alternative i (0 <= i < plen) of "not in prefix": the first i bits equal
- * the prefix, bit i differs.  Together exactly the complement. */
-static void
-split_not_prefix(struct split *s, const uint8_t *prefix, int plen)
-{
-    int i, b;
-
-    for (i = 0; i < plen; i++) {
-        uint8_t *v = s->values[s->n];
-        uint8_t *m = s->masks[s->n];
-
-        for (b = 0; b <= i; b++) {
-            uint8_t bit = 0x80 >> (b % 8);
-
-            m[b / 8] |= bit;
-            v[b / 8] |= (prefix[b / 8] ^ (b == i ? 0xff : 0)) & bit;
-        }
-        s->n++;
-    }
-}
-
-static bool
-check_spec(const struct dpfip_offload_rule_spec *spec, char **error)
-{
-    int max_plen = spec->is_ipv4 ? 32 : 128;
-    bool dnat = spec->direction == DPFIP_DNAT;
-
-    if (spec->direction != DPFIP_DNAT && spec->direction != DPFIP_SNAT) {
-        *error = xasprintf("bad direction %d", (int) spec->direction);
-        return false;
-    }
-    if (spec->generation > 1) {
-        *error = xasprintf("bad generation %u", spec->generation);
-        return false;
-    }
-    if (spec->is_ipv4
-        && (!IN6_IS_ADDR_V4MAPPED(&spec->floating)
-            || !IN6_IS_ADDR_V4MAPPED(&spec->fixed)
-            || (spec->has_internal
-                && !IN6_IS_ADDR_V4MAPPED(&spec->internal)))) {
-        *error = xstrdup("IPv4 addresses must be IPv4-mapped");
-        return false;
-    }
-    if (spec->in_port >= RTE_MAX_ETHPORTS
-        || spec->out_port >= RTE_MAX_ETHPORTS) {
-        *error = xasprintf("port %"PRIu32" is not a DPDK port",
-                           spec->in_port >= RTE_MAX_ETHPORTS
-                           ? spec->in_port : spec->out_port);
-        return false;
-    }
-    if (!spec->has_internal) {
-        return true;
-    }
-    if (spec->internal_plen < 0 || spec->internal_plen > max_plen) {
-        *error = xasprintf("internal prefix length %d out of range [0, %d]",
-                           spec->internal_plen, max_plen);
-        return false;
-    }
-    if (!dnat && !spec->internal_plen) {
-        *error = xstrdup("internal prefix /0 covers every destination: "
-                         "software never translates");
-        return false;
-    }
-    if (dnat && !memcmp(&spec->ext_mac, &spec->router_mac,
-                        sizeof spec->ext_mac)
-        && addr_in_prefix(&spec->floating, &spec->internal,
-                          spec->internal_plen, spec->is_ipv4)) {
-        *error = xstrdup("floating IP inside the internal prefix with "
-                         "external MAC == router MAC: software passes "
-                         "its traffic to the bridge");
-        return false;
-    }
-    return true;
-}
-
-/* Everything needed to build the rte_flow rules of one spec. */
+/* Everything needed to build one rule. */
 struct builder {
-    const struct dpfip_offload_rule_spec *spec;
     struct rte_flow_attr attr;
     struct rte_flow_item_ethdev src;
     struct rte_flow_item_eth eth_spec, eth_mask;
     union {
         struct rte_flow_item_ipv4 v4;
         struct rte_flow_item_ipv6 v6;
-    } l3_base_spec, l3_base_mask, l3_spec, l3_mask;
-    size_t ttl_ofs;
-    struct rte_flow_item pattern[4];
+    } l3_spec, l3_mask;
+    struct rte_flow_item_udp udp_spec, udp_mask;
+    struct rte_flow_item pattern[5];
 
     struct rte_flow_action_set_mac mac_src, mac_dst;
     struct rte_flow_action_set_ipv4 ip4;
     struct rte_flow_action_set_ipv6 ip6;
     struct rte_flow_action_count count;
     struct rte_flow_action_ethdev out;
+    struct rte_flow_action_jump jump;
     struct rte_flow_action actions[8];
-    struct rte_flow_action guard_actions[3];
-
-    struct split splits[2];
-    size_t n_splits;
 };
 
+/* The pattern's L2 part: untagged frames with these MACs. */
 static void
-build_base(struct builder *b, const struct dpfip_offload_rule_spec *spec)
+build_l2(struct builder *b, const struct eth_addr *dst,
+         const struct eth_addr *src, bool untagged)
 {
-    bool dnat = spec->direction == DPFIP_DNAT;
-    const uint8_t *floating = addr_bytes(&spec->floating, spec->is_ipv4);
-    const uint8_t *fixed = addr_bytes(&spec->fixed, spec->is_ipv4);
-    uint8_t *l3s = (uint8_t *) &b->l3_base_spec;
-    uint8_t *l3m = (uint8_t *) &b->l3_base_mask;
-    size_t addr_len = spec->is_ipv4 ? 4 : 16;
-    size_t addr_ofs;
-    int n;
-
-    memset(b, 0, sizeof *b);
-    b->spec = spec;
-    b->attr.transfer = 1;
-
-    b->src.port_id = spec->in_port;
-    b->pattern[0].type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT;
-    b->pattern[0].spec = &b->src;
-    b->pattern[0].mask = &rte_flow_item_ethdev_mask;
-
-    if (dnat) {
-        memcpy(&b->eth_spec.hdr.dst_addr, &spec->ext_mac, RTE_ETHER_ADDR_LEN);
+    if (dst) {
+        memcpy(&b->eth_spec.hdr.dst_addr, dst, RTE_ETHER_ADDR_LEN);
         memset(&b->eth_mask.hdr.dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
-    } else {
-        memcpy(&b->eth_spec.hdr.src_addr, &spec->vm_mac, RTE_ETHER_ADDR_LEN);
+    }
+    if (src) {
+        memcpy(&b->eth_spec.hdr.src_addr, src, RTE_ETHER_ADDR_LEN);
         memset(&b->eth_mask.hdr.src_addr, 0xff, RTE_ETHER_ADDR_LEN);
-        memcpy(&b->eth_spec.hdr.dst_addr, &spec->router_mac,
-               RTE_ETHER_ADDR_LEN);
-        memset(&b->eth_mask.hdr.dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+    }
+    if (untagged) {
+        /* An ETH item alone also takes VLAN-tagged frames (mlx5). */
+        b->eth_spec.has_vlan = 0;
+        b->eth_mask.has_vlan = 1;
     }
     b->pattern[1].type = RTE_FLOW_ITEM_TYPE_ETH;
     b->pattern[1].spec = &b->eth_spec;
     b->pattern[1].mask = &b->eth_mask;
+}
 
-    if (spec->is_ipv4) {
-        b->ttl_ofs = offsetof(struct rte_ipv4_hdr, time_to_live);
-        addr_ofs = (dnat ? offsetof(struct rte_ipv4_hdr, dst_addr)
-                    : offsetof(struct rte_ipv4_hdr, src_addr));
-        b->pattern[2].type = RTE_FLOW_ITEM_TYPE_IPV4;
-    } else {
-        b->ttl_ofs = offsetof(struct rte_ipv6_hdr, hop_limits);
-        addr_ofs = (dnat ? offsetof(struct rte_ipv6_hdr, dst_addr)
-                    : offsetof(struct rte_ipv6_hdr, src_addr));
-        b->pattern[2].type = RTE_FLOW_ITEM_TYPE_IPV6;
-    }
-    memcpy(l3s + addr_ofs, dnat ? floating : fixed, addr_len);
-    memset(l3m + addr_ofs, 0xff, addr_len);
+static void
+build_start(struct builder *b, uint16_t in_port, bool is_ipv4,
+            uint32_t priority)
+{
+    memset(b, 0, sizeof *b);
+    b->attr.transfer = 1;
+    b->attr.priority = priority;
+    b->src.port_id = in_port;
+    b->pattern[0].type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT;
+    b->pattern[0].spec = &b->src;
+    b->pattern[0].mask = &rte_flow_item_ethdev_mask;
+    b->pattern[2].type = (is_ipv4 ? RTE_FLOW_ITEM_TYPE_IPV4
+                          : RTE_FLOW_ITEM_TYPE_IPV6);
     b->pattern[2].spec = &b->l3_spec;
     b->pattern[2].mask = &b->l3_mask;
     b->pattern[3].type = RTE_FLOW_ITEM_TYPE_END;
+}
 
-    /* Splits: see dpfip-offload-provider.h for why. */
-    if (!dnat && spec->has_internal) {
-        struct split *s = &b->splits[b->n_splits++];
+/* The address field 'dst' (else source) of the L3 item, spec and mask. */
+static void
+build_l3_addr(struct builder *b, bool is_ipv4, bool dst,
+              const struct dpfip_offload_prefix *p)
+{
+    const uint8_t *a = dpfip_offload_addr_bytes(&p->addr, is_ipv4);
+    uint8_t mask[16], *vs, *ms;
+    int i;
 
-        split_init(s, (spec->is_ipv4
-                       ? offsetof(struct rte_ipv4_hdr, dst_addr)
-                       : offsetof(struct rte_ipv6_hdr, dst_addr)),
-                   addr_len, false);
-        split_not_prefix(s, addr_bytes(&spec->internal, spec->is_ipv4),
-                         spec->internal_plen);
+    dpfip_offload_prefix_mask(p->plen, is_ipv4, mask);
+    if (is_ipv4) {
+        vs = (uint8_t *) (dst ? &b->l3_spec.v4.hdr.dst_addr
+                          : &b->l3_spec.v4.hdr.src_addr);
+        ms = (uint8_t *) (dst ? &b->l3_mask.v4.hdr.dst_addr
+                          : &b->l3_mask.v4.hdr.src_addr);
+    } else {
+        vs = (dst ? IPV6_BYTES(b->l3_spec.v6.hdr.dst_addr)
+              : IPV6_BYTES(b->l3_spec.v6.hdr.src_addr));
+        ms = (dst ? IPV6_BYTES(b->l3_mask.v6.hdr.dst_addr)
+              : IPV6_BYTES(b->l3_mask.v6.hdr.src_addr));
     }
-    if (dnat && !spec->is_ipv4) {
-        struct split *s = &b->splits[b->n_splits++];
-        uint8_t all_ones = 0xff;
+    for (i = 0; i < (is_ipv4 ? 4 : 16); i++) {
+        vs[i] = a[i] & mask[i];
+        ms[i] = mask[i];
+    }
+}
 
-        split_init(s, b->ttl_ofs, 1, true);
-        split_not_prefix(s, &all_ones, 8);
+static void
+build_fate_jump(struct builder *b)
+{
+    b->jump.group = MISS_GROUP;
+    b->actions[0].type = RTE_FLOW_ACTION_TYPE_JUMP;
+    b->actions[0].conf = &b->jump;
+    b->actions[1].type = RTE_FLOW_ACTION_TYPE_END;
+}
+
+/* The rewrite rule of 'spec'. */
+static void
+build_fip(struct builder *b, const struct dpfip_offload_rule_spec *spec)
+{
+    bool dnat = spec->direction == DPFIP_DNAT;
+    struct dpfip_offload_prefix host;
+    const uint8_t *to;
+    int n = 0;
+
+    build_start(b, spec->in_port, spec->is_ipv4,
+                PRIORITY_FIP(spec->generation));
+    if (dnat) {
+        build_l2(b, &spec->ext_mac, NULL, true);
+    } else {
+        build_l2(b, &spec->router_mac, &spec->vm_mac, true);
+    }
+    host.addr = dnat ? spec->floating : spec->fixed;
+    host.plen = spec->is_ipv4 ? 32 : 128;
+    build_l3_addr(b, spec->is_ipv4, dnat, &host);
+    if (spec->is_ipv4) {
+        /* Not a fragment (MF and offset 0): mlx5's "frag" bit. */
+        b->l3_mask.v4.hdr.fragment_offset = htons(0x3fff);
     }
 
-    n = 0;
     memcpy(b->mac_src.mac_addr, dnat ? &spec->router_mac : &spec->ext_mac,
            RTE_ETHER_ADDR_LEN);
     b->actions[n].type = RTE_FLOW_ACTION_TYPE_SET_MAC_SRC;
@@ -381,13 +432,15 @@ build_base(struct builder *b, const struct dpfip_offload_rule_spec *spec)
            RTE_ETHER_ADDR_LEN);
     b->actions[n].type = RTE_FLOW_ACTION_TYPE_SET_MAC_DST;
     b->actions[n++].conf = &b->mac_dst;
+    to = dpfip_offload_addr_bytes(dnat ? &spec->fixed : &spec->floating,
+                                  spec->is_ipv4);
     if (spec->is_ipv4) {
-        memcpy(&b->ip4.ipv4_addr, dnat ? fixed : floating, 4);
+        memcpy(&b->ip4.ipv4_addr, to, 4);
         b->actions[n].type = (dnat ? RTE_FLOW_ACTION_TYPE_SET_IPV4_DST
                               : RTE_FLOW_ACTION_TYPE_SET_IPV4_SRC);
         b->actions[n++].conf = &b->ip4;
     } else {
-        memcpy(b->ip6.ipv6_addr, dnat ? fixed : floating, 16);
+        memcpy(IPV6_BYTES(b->ip6.ipv6_addr), to, 16);
         b->actions[n].type = (dnat ? RTE_FLOW_ACTION_TYPE_SET_IPV6_DST
                               : RTE_FLOW_ACTION_TYPE_SET_IPV6_SRC);
         b->actions[n++].conf = &b->ip6;
@@ -399,171 +452,239 @@ build_base(struct builder *b, const struct dpfip_offload_rule_spec *spec)
     b->actions[n].type = RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT;
     b->actions[n++].conf = &b->out;
     b->actions[n].type = RTE_FLOW_ACTION_TYPE_END;
-
-    b->guard_actions[0].type = RTE_FLOW_ACTION_TYPE_COUNT;
-    b->guard_actions[0].conf = &b->count;
-    b->guard_actions[1].type = RTE_FLOW_ACTION_TYPE_DROP;
-    b->guard_actions[2].type = RTE_FLOW_ACTION_TYPE_END;
 }
 
-/* Number of alternatives of the splits that apply to a rule, the main
- * rule's ('guard' false) or the TTL guard's. */
-static size_t
-n_alternatives(const struct builder *b, bool guard)
+/* The exception rule 'k'. */
+static void
+build_exception(struct builder *b, const struct shared_key *k)
 {
-    size_t i, n = 1;
+    build_start(b, k->in_port, k->is_ipv4, PRIORITY_EXCEPTION);
+    build_l2(b, &k->dst_mac, NULL, false);
+    switch ((enum exception_kind) k->kind) {
+    case EXC_TTL:
+        if (k->is_ipv4) {
+            b->l3_mask.v4.hdr.time_to_live = 0xfe;
+        } else {
+            b->l3_mask.v6.hdr.hop_limits = 0xfe;
+        }
+        break;
+    case EXC_UDP_CSUM0:
+        b->udp_mask.hdr.dgram_cksum = 0xffff;
+        b->pattern[3].type = RTE_FLOW_ITEM_TYPE_UDP;
+        b->pattern[3].spec = &b->udp_spec;
+        b->pattern[3].mask = &b->udp_mask;
+        b->pattern[4].type = RTE_FLOW_ITEM_TYPE_END;
+        break;
+    case EXC_NEXT_HEADER:
+        b->l3_spec.v6.hdr.proto = k->proto;
+        b->l3_mask.v6.hdr.proto = 0xff;
+        break;
+    case EXC_INTERNAL:
+        build_l3_addr(b, k->is_ipv4, true, &k->prefix);
+        break;
+    }
+    build_fate_jump(b);
+}
 
-    for (i = 0; i < b->n_splits; i++) {
-        /* The guard's TTL <= 1 already excludes TTL 255. */
-        if (!(guard && b->splits[i].on_ttl)) {
-            n *= b->splits[i].n;
+/* Clears the bits of 'p' outside its length, so that equal prefixes
+ * compare equal. */
+static void
+build_prefix_normalize(struct dpfip_offload_prefix *p, bool is_ipv4)
+{
+    uint8_t mask[16], *a = is_ipv4 ? &p->addr.s6_addr[12] : p->addr.s6_addr;
+    int i;
+
+    dpfip_offload_prefix_mask(p->plen, is_ipv4, mask);
+    for (i = 0; i < (is_ipv4 ? 4 : 16); i++) {
+        a[i] &= mask[i];
+    }
+}
+
+/* The exceptions a rule of 'spec' needs, into 'keys'. */
+static size_t
+exception_keys(const struct dpfip_offload_rule_spec *spec, uint16_t proxy,
+               struct shared_key *keys)
+{
+    bool dnat = spec->direction == DPFIP_DNAT;
+    size_t i, n = 0;
+
+    memset(keys, 0, MAX_EXCEPTIONS * sizeof *keys);
+    for (i = 0; i < MAX_EXCEPTIONS; i++) {
+        keys[i].proxy = proxy;
+        keys[i].in_port = spec->in_port;
+        keys[i].is_ipv4 = spec->is_ipv4;
+        keys[i].dst_mac = dnat ? spec->ext_mac : spec->router_mac;
+    }
+    keys[n++].kind = EXC_TTL;
+    if (spec->is_ipv4) {
+        keys[n++].kind = EXC_UDP_CSUM0;
+    } else {
+        for (i = 0; i < ARRAY_SIZE(v6_exception_protos); i++) {
+            keys[n].kind = EXC_NEXT_HEADER;
+            keys[n++].proto = v6_exception_protos[i];
+        }
+    }
+    if (!dnat) {
+        for (i = 0; i < spec->n_internals; i++) {
+            keys[n].kind = EXC_INTERNAL;
+            keys[n].prefix = spec->internals[i];
+            /* Normalized, so that equal prefixes share one rule. */
+            build_prefix_normalize(&keys[n].prefix, spec->is_ipv4);
+            n++;
         }
     }
     return n;
 }
 
-/* Fills the L3 item for alternative 'k' of the main rule or the guard. */
-static void
-build_l3(struct builder *b, bool guard, size_t k)
+static uint32_t
+shared_hash(const struct shared_key *k)
 {
-    uint8_t *spec = (uint8_t *) &b->l3_spec;
-    uint8_t *mask = (uint8_t *) &b->l3_mask;
-    size_t i, j;
-
-    b->l3_spec = b->l3_base_spec;
-    b->l3_mask = b->l3_base_mask;
-    for (i = 0; i < b->n_splits; i++) {
-        const struct split *s = &b->splits[i];
-        size_t alt;
-
-        if (guard && s->on_ttl) {
-            continue;
-        }
-        alt = k % s->n;
-        k /= s->n;
-        for (j = 0; j < s->len; j++) {
-            spec[s->ofs + j] |= s->values[alt][j];
-            mask[s->ofs + j] |= s->masks[alt][j];
-        }
-    }
-    if (guard) {
-        spec[b->ttl_ofs] = 0;
-        mask[b->ttl_ofs] = 0xfe;
-    }
-    b->attr.priority = (guard ? PRIORITY_GUARD(b->spec->generation)
-                        : PRIORITY_FIP(b->spec->generation));
+    return hash_bytes(k, sizeof *k, 0);
 }
 
-/* Validates (validate_only) or creates every rule of 'b' in order,
- * guards first, storing created flows in 'rule'. */
-static int
-for_each_rule(struct builder *b, struct dpfip_offload_rule *rule,
-              bool validate_only, char **error)
+static struct shared_rule *
+shared_find(const struct shared_key *k)
 {
-    int pass;
+    struct shared_rule *sr;
 
-    for (pass = 0; pass < 2; pass++) {
-        bool guard = pass == 0;
-        size_t k, n;
-
-        if (guard && !b->spec->ttl_guard) {
-            continue;
+    HMAP_FOR_EACH_WITH_HASH (sr, node, shared_hash(k), &shared_rules) {
+        if (!memcmp(&sr->key, k, sizeof *k)) {
+            return sr;
         }
-        n = n_alternatives(b, guard);
-        for (k = 0; k < n; k++) {
-            const struct rte_flow_action *actions
-                = guard ? b->guard_actions : b->actions;
+    }
+    return NULL;
+}
+
+static void
+shared_unref(struct shared_rule *sr, uint16_t proxy)
+{
+    if (sr && !--sr->refcnt) {
+        if (sr->flow) {
             struct rte_flow_error err;
-            struct rte_flow *flow;
-            int ret;
 
-            build_l3(b, guard, k);
             memset(&err, 0, sizeof err);
-            if (validate_only) {
-                ret = rte_flow_validate(rule->proxy, &b->attr, b->pattern,
-                                        actions, &err);
-                if (ret) {
-                    return flow_error(&err, ret, error);
-                }
-                continue;
-            }
-            flow = rte_flow_create(rule->proxy, &b->attr, b->pattern,
-                                   actions, &err);
-            if (!flow) {
-                return flow_error(&err, rte_errno, error);
-            }
-            rule->flows[rule->n_flows].flow = flow;
-            rule->flows[rule->n_flows].guard = guard;
-            rule->n_flows++;
-            rule->n_guards += guard;
+            rte_flow_destroy(proxy, sr->flow, &err);
         }
+        if (!hmap_node_is_null(&sr->node)) {
+            hmap_remove(&shared_rules, &sr->node);
+        }
+        free(sr);
     }
-    return 0;
+}
+
+static int
+validate(uint16_t proxy, const struct builder *b, char **error)
+{
+    struct rte_flow_error err;
+    int ret;
+
+    memset(&err, 0, sizeof err);
+    ret = rte_flow_validate(proxy, &b->attr, b->pattern, b->actions, &err);
+    return ret ? flow_error(&err, ret, error) : 0;
+}
+
+static int
+create(uint16_t proxy, const struct builder *b, struct rte_flow **flowp,
+       char **error)
+{
+    struct rte_flow_error err;
+
+    memset(&err, 0, sizeof err);
+    *flowp = rte_flow_create(proxy, &b->attr, b->pattern, b->actions, &err);
+    return *flowp ? 0 : flow_error(&err, rte_errno, error);
 }
 
 static void
-destroy_flows(struct dpfip_offload_rule *rule, int *retp, char **error)
+rule_free(struct dpfip_offload_rule *rule, bool destroy)
 {
-    while (rule->n_flows) {
-        struct hw_flow *f = &rule->flows[--rule->n_flows];
-        struct rte_flow_error err;
-        int ret;
+    size_t i;
 
-        if (!f->flow) {
-            continue;           /* Known to be gone already. */
-        }
+    if (destroy && !rule_is_lost(rule)) {
+        struct rte_flow_error err;
+
         memset(&err, 0, sizeof err);
-        ret = rte_flow_destroy(rule->proxy, f->flow, &err);
-        if (ret && retp && !*retp) {
-            *retp = flow_error(&err, ret, error);
-        }
+        rte_flow_destroy(rule->proxy->port, rule->flow, &err);
     }
+    for (i = 0; i < rule->n_exceptions; i++) {
+        shared_unref(rule->exceptions[i], rule->proxy->port);
+    }
+    ovs_list_remove(&rule->node);
+    free(rule);
 }
 
 static int
 dpfip_rte_flow_install(const struct dpfip_offload_rule_spec *spec,
                        struct dpfip_offload_rule **rulep, char **error)
 {
+    struct shared_key keys[MAX_EXCEPTIONS];
     struct dpfip_offload_rule *rule;
     struct builder *b;
-    size_t n_rules;
+    uint16_t proxy_port;
+    size_t i, n_keys;
     int ret;
 
     *rulep = NULL;
-    if (!check_spec(spec, error)) {
+    if (!dpfip_offload_spec_check(spec, RTE_MAX_ETHPORTS, error)) {
         return EINVAL;
     }
+    ret = pick_proxy(spec->in_port, &proxy_port, error);
+    if (ret) {
+        return ret;
+    }
+    n_keys = exception_keys(spec, proxy_port, keys);
+
+    /* Validate everything not yet in hardware before creating anything,
+     * so that a rule the PMD cannot do never leaves half a FIP there. */
     b = xmalloc(sizeof *b);
-    build_base(b, spec);
-    n_rules = (n_alternatives(b, false)
-               + (spec->ttl_guard ? n_alternatives(b, true) : 0));
-    if (n_rules > MAX_RULES) {
-        *error = xasprintf("would need %"PRIuSIZE" hardware rules (more "
-                           "than %d)", n_rules, MAX_RULES);
+    build_fip(b, spec);
+    ret = validate(proxy_port, b, error);
+    for (i = 0; !ret && i < n_keys; i++) {
+        if (!shared_find(&keys[i])) {
+            struct builder eb;
+
+            build_exception(&eb, &keys[i]);
+            ret = validate(proxy_port, &eb, error);
+        }
+    }
+    if (ret) {
         free(b);
-        return E2BIG;
+        return ret;
     }
 
     rule = xzalloc(sizeof *rule);
+    rule->proxy = proxy_get(proxy_port, true);
+    rule->epoch = rule->proxy->epoch;
     rule->in_port = spec->in_port;
     rule->out_port = spec->out_port;
-    rule->flows = xcalloc(n_rules, sizeof *rule->flows);
-    ret = pick_proxy(spec->in_port, &rule->proxy, error);
-    if (!ret) {
-        /* Validate everything before creating anything, so that a rule
-         * the PMD cannot do never leaves half a FIP in hardware. */
-        ret = for_each_rule(b, rule, true, error);
+    ovs_list_push_back(&rule->proxy->rules, &rule->node);
+    /* Exceptions first: the rewrite rule must never see what they take. */
+    for (i = 0; !ret && i < n_keys; i++) {
+        struct shared_rule *sr = shared_find(&keys[i]);
+
+        if (!sr) {
+            struct builder eb;
+            struct rte_flow *flow;
+
+            build_exception(&eb, &keys[i]);
+            ret = create(proxy_port, &eb, &flow, error);
+            if (ret) {
+                break;
+            }
+            sr = xzalloc(sizeof *sr);
+            sr->key = keys[i];
+            sr->flow = flow;
+            hmap_insert(&shared_rules, &sr->node, shared_hash(&sr->key));
+        }
+        sr->refcnt++;
+        rule->exceptions[rule->n_exceptions++] = sr;
     }
     if (!ret) {
-        ret = for_each_rule(b, rule, false, error);
-        if (ret) {
-            destroy_flows(rule, NULL, NULL);
-        }
+        ret = create(proxy_port, b, &rule->flow, error);
     }
     free(b);
     if (ret) {
-        free(rule->flows);
-        free(rule);
+        rule->flow = NULL;
+        rule_free(rule, false);
         return ret;
     }
     *rulep = rule;
@@ -571,16 +692,13 @@ dpfip_rte_flow_install(const struct dpfip_offload_rule_spec *spec,
 }
 
 static int
-dpfip_rte_flow_remove(struct dpfip_offload_rule *rule, char **error)
+dpfip_rte_flow_remove(struct dpfip_offload_rule *rule,
+                      char **error OVS_UNUSED)
 {
-    int ret = 0;
-
     if (rule) {
-        destroy_flows(rule, &ret, error);
-        free(rule->flows);
-        free(rule);
+        rule_free(rule, true);
     }
-    return ret;
+    return 0;
 }
 
 static int
@@ -591,64 +709,91 @@ dpfip_rte_flow_stats(struct dpfip_offload_rule *rule,
         { .type = RTE_FLOW_ACTION_TYPE_COUNT },
         { .type = RTE_FLOW_ACTION_TYPE_END },
     };
-    size_t i, n_lost = 0;
-    int ret = 0;
+    /* Read and reset: the hardware gives counts since the last reset
+     * (from a cache it refreshes about once a second), we keep totals. */
+    struct rte_flow_query_count q = { .reset = 1 };
+    struct rte_flow_error err;
+    int ret;
 
-    for (i = 0; i < rule->n_flows; i++) {
-        /* Read and reset: the hardware gives counts since the last
-         * reset, we keep the totals. */
-        struct rte_flow_query_count q = { .reset = 1 };
+    *stats = rule->totals;
+    if (rule_is_lost(rule)) {
+        *error = xasprintf("hardware rules are gone (proxy port %u was "
+                           "stopped or flushed)", rule->proxy->port);
+        return ENOENT;
+    }
+    memset(&err, 0, sizeof err);
+    ret = rte_flow_query(rule->proxy->port, rule->flow, count, &q, &err);
+    if (ret) {
+        ret = flow_error(&err, ret, error);
+        if (ret == ENOENT) {
+            /* Of whatever error type (mlx5: UNSPECIFIED): the proxy was
+             * flushed, with every rule we had there, and the handles will
+             * name new rules.  Never pass them to the PMD again. */
+            proxy_lost(rule->proxy);
+        }
+        return ret;
+    }
+    rule->totals.n_packets += q.hits_set ? q.hits : 0;
+    rule->totals.n_bytes += q.bytes_set ? q.bytes : 0;
+    *stats = rule->totals;
+    return 0;
+}
+
+/* Whether the rules of 'port' (as transfer proxy) survived a change of
+ * its netdev: a stop flushes them.  Queries without reset until one is
+ * missing. */
+static bool
+dpfip_rte_flow_port_changed(uint32_t port)
+{
+    static const struct rte_flow_action count[] = {
+        { .type = RTE_FLOW_ACTION_TYPE_COUNT },
+        { .type = RTE_FLOW_ACTION_TYPE_END },
+    };
+    struct dpfip_offload_rule *rule;
+    struct proxy *p = port < RTE_MAX_ETHPORTS ? proxy_get(port, false)
+                                               : NULL;
+
+    if (!p) {
+        return false;               /* Not a proxy of ours. */
+    }
+    LIST_FOR_EACH (rule, node, &p->rules) {
+        struct rte_flow_query_count q = { .reset = 0 };
         struct rte_flow_error err;
-        int error_;
 
-        if (!rule->flows[i].flow) {
-            n_lost++;
-            continue;
+        if (rule_is_lost(rule)) {
+            return true;
         }
         memset(&err, 0, sizeof err);
-        error_ = rte_flow_query(rule->proxy, rule->flows[i].flow, count, &q,
-                                &err);
-        if (error_) {
-            if (!ret) {
-                ret = flow_error(&err, error_, error);
-            }
-            if (err.type == RTE_FLOW_ERROR_TYPE_HANDLE) {
-                /* Someone flushed the port (OVS's netdev-offload-dpdk
-                 * does on its own cleanup) or it went away: never pass
-                 * the stale handle to the PMD again. */
-                rule->flows[i].flow = NULL;
-            }
-            continue;
-        }
-        if (rule->flows[i].guard) {
-            rule->totals.n_dropped += q.hits_set ? q.hits : 0;
-            rule->totals.n_dropped_bytes += q.bytes_set ? q.bytes : 0;
-        } else {
-            rule->totals.n_packets += q.hits_set ? q.hits : 0;
-            rule->totals.n_bytes += q.bytes_set ? q.bytes : 0;
+        if (rte_flow_query(p->port, rule->flow, count, &q, &err) == -ENOENT) {
+            proxy_lost(p);
+            return true;
         }
     }
-    if (n_lost && !ret) {
-        *error = xasprintf("%"PRIuSIZE" of %"PRIuSIZE" hardware rules are "
-                           "gone (port flushed or removed)", n_lost,
-                           rule->n_flows);
-        ret = ENOENT;
+    return false;
+}
+
+static int
+dpfip_rte_flow_port_handle(const struct netdev *netdev, char **reason)
+{
+    int id = netdev_dpdk_get_port_id(CONST_CAST(struct netdev *, netdev));
+
+    if (id < 0) {
+        *reason = xasprintf("%s is not a DPDK port", netdev_get_name(netdev));
     }
-    *stats = rule->totals;
-    return ret;
+    return id;
 }
 
 static void
 dpfip_rte_flow_describe(const struct dpfip_offload_rule *rule,
                         struct ds *ds)
 {
-    ds_put_format(ds, "rte_flow: %"PRIuSIZE" transfer rules",
-                  rule->n_flows);
-    if (rule->n_guards) {
-        ds_put_format(ds, " (%"PRIuSIZE" TTL guards)", rule->n_guards);
+    ds_put_format(ds, "rte_flow: 1 transfer rule and %"PRIuSIZE" shared "
+                  "exception rules, port %u -> port %u, on proxy port %u",
+                  rule->n_exceptions, rule->in_port, rule->out_port,
+                  rule->proxy->port);
+    if (rule_is_lost(rule)) {
+        ds_put_cstr(ds, " (lost)");
     }
-    ds_put_format(ds, ", port %u -> port %u, on proxy port %u",
-                  rule->in_port, rule->out_port, rule->proxy);
 }
 
 #else /* !DPDK_NETDEV */
@@ -694,6 +839,20 @@ dpfip_rte_flow_stats(struct dpfip_offload_rule *rule OVS_UNUSED,
     return dpfip_rte_flow_unsupported(error);
 }
 
+static bool
+dpfip_rte_flow_port_changed(uint32_t port OVS_UNUSED)
+{
+    return false;
+}
+
+static int
+dpfip_rte_flow_port_handle(const struct netdev *netdev OVS_UNUSED,
+                           char **reason)
+{
+    dpfip_rte_flow_unsupported(reason);
+    return -1;
+}
+
 static void
 dpfip_rte_flow_describe(const struct dpfip_offload_rule *rule OVS_UNUSED,
                         struct ds *ds)
@@ -710,5 +869,7 @@ const struct dpfip_offload_class dpfip_offload_rte_flow_class = {
     .remove = dpfip_rte_flow_remove,
     .stats = dpfip_rte_flow_stats,
     .describe = dpfip_rte_flow_describe,
+    .port_handle = dpfip_rte_flow_port_handle,
+    .port_changed = dpfip_rte_flow_port_changed,
+    .max_internal = DPFIP_OFFLOAD_MAX_INTERNAL,
 };
-

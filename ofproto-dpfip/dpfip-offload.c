@@ -21,10 +21,8 @@
 #include <limits.h>
 #include "dpfip-offload-provider.h"
 #include "dpfip-private.h"
-#include "dpif.h"
-#include "dpif-netdev.h"
+#include "hash.h"
 #include "netdev.h"
-#include "netdev-dpdk.h"
 #include "openvswitch/list.h"
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-provider.h"
@@ -35,36 +33,63 @@
 
 VLOG_DEFINE_THIS_MODULE(dpfip_offload);
 
-/* Retry a refused FIP after 1, 2, 4... up to 60 s, and at once when
- * another FIP's rules leave the hardware (capacity freed).  Poll hardware
- * counters once a second.  Install at most INSTALL_BATCH FIPs per main
- * loop pass, so that thousands of FIPs arriving at once ("pending" in
- * dpfip/show meanwhile) do not stall the main loop. */
+/* Retry a transiently refused FIP after 1, 2, 4... up to 60 s, and at once
+ * when another FIP's rules leave the hardware (capacity freed); a
+ * permanent refusal waits for its spec or the configuration to change.
+ * Install at most INSTALL_BATCH FIPs per main loop pass, so that
+ * thousands of FIPs arriving at once ("pending" in dpfip/show meanwhile)
+ * do not stall the main loop.
+ *
+ * Counters: each offloaded FIP's (one per direction) at most once per
+ * STATS_INTERVAL_MS, which is how often hardware refreshes them (mlx5,
+ * mlx5e: about a second), and at most STATS_BATCH FIPs per slice, slices
+ * STATS_SLICE_MS apart: at most 10,000 FIPs (20,000 counter reads) per
+ * second, so with 100k FIPs each one's counters are read every 10 s.
+ * Few large slices rather than many small ones: each wakeup runs all of
+ * OVS's main loop (tests/bench/offload-scale.sh). */
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 60000
-#define STATS_INTERVAL_MS 1000
 #define INSTALL_BATCH 256
+#define STATS_INTERVAL_MS 1000
+#define STATS_SLICE_MS 100
+#define STATS_BATCH 1000
 
 static bool offload_enabled = true;   /* dpfip-offload=auto. */
 static enum dpfip_offload_policy tc_policy;  /* tc-policy. */
 
 /* Each FIP with offload state is on at most one of these lists. */
 enum offload_queue {
-    Q_NONE,                         /* Nothing to do (e.g. not a DPDK port). */
+    Q_NONE,                         /* Nothing to do (not offloadable, or
+                                     * refused for good). */
     Q_PENDING,                      /* 'want' to be installed. */
     Q_RETRYING,                     /* 'want' refused, retry at next_retry. */
     Q_INSTALLED,                    /* 'specs' in hardware. */
 };
 static struct ovs_list pending = OVS_LIST_INITIALIZER(&pending);
 static struct ovs_list retrying = OVS_LIST_INITIALIZER(&retrying);
+/* Installed FIPs, least recently polled first. */
 static struct ovs_list installed = OVS_LIST_INITIALIZER(&installed);
-static long long int next_stats;
+static long long int next_stats_slice;
 static long long int next_retry = LLONG_MAX;  /* Earliest in 'retrying'. */
 static unsigned int n_freed;        /* FIPs that left hardware since run. */
 
 /* The current burst of installs, for one log line when it ends. */
 static long long int burst_start;
 static unsigned int burst_installed, burst_refused;
+
+/* A port that offloaded FIPs use, watched for changes of its netdev (OVS
+ * stops and starts a DPDK port on an MTU or queue change, which flushes
+ * the rules of its transfer proxy). */
+struct offload_port {
+    struct hmap_node node;          /* In 'offload_ports', by netdev. */
+    struct netdev *netdev;          /* Reference held. */
+    const struct dpfip_offload_class *provider;
+    uint32_t handle;
+    uint64_t change_seq;
+    bool check;                     /* Ask the provider at the next run. */
+    unsigned int n_users;           /* Directions of installed FIPs. */
+};
+static struct hmap offload_ports = HMAP_INITIALIZER(&offload_ports);
 
 /* Offload state of one FIP. */
 struct dpfip_fip_offload {
@@ -73,16 +98,21 @@ struct dpfip_fip_offload {
     struct ovs_list list_node;      /* In the list of 'queue'. */
     enum offload_queue queue;
 
-    /* In hardware, with the specs they were made from.  A FIP can be
-     * installed and pending at once: its replacement waits its turn. */
+    /* In hardware, with the specs they were made from and the ports they
+     * use.  A FIP can be installed and pending at once: its replacement
+     * waits its turn. */
     bool installed;
     struct dpfip_offload_rule *rules[DPFIP_N_DIRECTIONS];
     struct dpfip_offload_rule_spec specs[DPFIP_N_DIRECTIONS];
+    struct offload_port *ports[2];  /* Uplink, VM port. */
+    long long int last_stats;
 
-    /* What the FIP needs in hardware, when pending or retrying. */
+    /* What the FIP needs in hardware, when pending, retrying or refused. */
     struct dpfip_offload_rule_spec want[DPFIP_N_DIRECTIONS];
 
     char *reason;                   /* Why in software, or NULL. */
+    bool refused;                   /* 'reason' is a permanent refusal. */
+    bool reason_logged;             /* 'reason' logged for 'want'. */
     char *uplink_name;              /* For dpfip/show. */
     long long int next_retry;
     int retry_interval;
@@ -153,7 +183,44 @@ set_reason(struct dpfip_fip_offload *o, char *reason)
 {
     free(o->reason);
     o->reason = reason;
+    o->refused = false;
 }
+
+/* Ports. */
+
+static struct offload_port *
+port_ref(const struct dpfip_offload_class *provider, struct netdev *netdev,
+         uint32_t handle)
+{
+    struct offload_port *p;
+
+    HMAP_FOR_EACH_WITH_HASH (p, node, hash_pointer(netdev, 0),
+                             &offload_ports) {
+        if (p->netdev == netdev && p->provider == provider) {
+            p->n_users++;
+            return p;
+        }
+    }
+    p = xzalloc(sizeof *p);
+    p->netdev = netdev_ref(netdev);
+    p->provider = provider;
+    p->handle = handle;
+    p->change_seq = netdev_get_change_seq(netdev);
+    p->n_users = 1;
+    hmap_insert(&offload_ports, &p->node, hash_pointer(netdev, 0));
+    return p;
+}
+
+static void
+port_unref(struct offload_port *p)
+{
+    if (p && !--p->n_users) {
+        hmap_remove(&offload_ports, &p->node);
+        netdev_close(p->netdev);
+        free(p);
+    }
+}
+
 
 /* Adds what hardware counted since the last call to the FIP's counters.
  * Returns false if the hardware lost the rules. */
@@ -180,9 +247,10 @@ credit_stats(struct dpfip_fip *fip)
             *old = now;
         }
         if (err == ENOENT) {
-            /* Not an error for tc: OVS deletes a port's ingress qdisc, with
-             * every filter on it, when it first configures the port's
-             * ingress policing (e.g. a port re-added to the bridge). */
+            /* Whatever the provider's error type: the rules are gone (for
+             * tc: OVS deletes a port's ingress qdisc, with every filter
+             * on it, when it first configures the port's ingress
+             * policing; for rte_flow: the proxy was stopped). */
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 10);
 
             VLOG_INFO_RL(&rl, "%s: %s rules lost (%s), reinstalling",
@@ -212,6 +280,19 @@ remove_rule_set(struct dpfip_fip *fip,
     }
 }
 
+/* Drops the installed rule set of 'o' (its rules were removed or are
+ * gone). */
+static void
+forget_installed(struct dpfip_fip_offload *o)
+{
+    memset(o->credited, 0, sizeof o->credited);
+    o->installed = false;
+    for (int i = 0; i < 2; i++) {
+        port_unref(o->ports[i]);
+        o->ports[i] = NULL;
+    }
+}
+
 /* Takes the FIP's rules out of hardware, crediting their last counts. */
 static void
 remove_rules(struct dpfip_fip *fip)
@@ -223,78 +304,100 @@ remove_rules(struct dpfip_fip *fip)
     }
     credit_stats(fip);
     remove_rule_set(fip, o->rules);
-    memset(o->credited, 0, sizeof o->credited);
-    o->installed = false;
+    forget_installed(o);
     if (o->queue == Q_INSTALLED) {
         set_queue(o, Q_NONE);
     }
     n_freed++;
 }
 
-/* The provider for the FIPs of 'br': rte_flow on the userspace datapath
- * (dpif-netdev, also netdev-dummy's), tc on the kernel one. */
-static const struct dpfip_offload_class *
-bridge_provider(const struct dpfip_bridge *br)
+/* The hardware lost the rules of 'o': drop the handles (the provider
+ * frees them without touching the hardware) and put the same specs back
+ * in the queue. */
+static void
+reinstall_lost(struct dpfip_fip_offload *o)
 {
-    return (dpif_is_netdev(br->ofproto->backer->dpif)
-            ? &dpfip_offload_rte_flow_class : &dpfip_offload_tc_class);
+    remove_rule_set(o->fip, o->rules);
+    forget_installed(o);
+    memcpy(o->want, o->specs, sizeof o->want);
+    o->retry_interval = RETRY_MIN_MS;
+    set_queue(o, Q_PENDING);
 }
 
-/* Returns the handle of 'port' on 'br' for 'provider' (rte_flow: the DPDK
- * port id; tc: the ifindex), or -1 with a reason. */
+/* The provider and the port handles of 'br''s FIPs.  Returns false with
+ * a reason if it has none. */
+static const struct dpfip_offload_class *
+bridge_provider(const struct dpfip_bridge *br, char **reason)
+{
+    const char *type = br->ofproto->backer->type;
+    const struct dpfip_offload_class *p = dpfip_offload_provider_for(type);
+
+    if (!p && reason) {
+        *reason = xasprintf("no offload provider for datapath type %s",
+                            type);
+    }
+    return p;
+}
+
+/* Returns the handle of 'port' on 'br' for 'provider' and its netdev in
+ * '*netdevp', or -1 with a reason. */
 static int
 port_handle(const struct dpfip_bridge *br,
             const struct dpfip_offload_class *provider, ofp_port_t port,
-            const char *what, char **reason)
+            const char *what, struct netdev **netdevp, char **reason)
 {
-    struct ofport *ofport = ofproto_get_port(&br->ofproto->up, port);
-    int id = -1;
+    struct ofport *ofport = (br->ofproto
+                             ? ofproto_get_port(&br->ofproto->up, port)
+                             : NULL);
+    char *why = NULL;
+    int id;
 
+    *netdevp = NULL;
     if (!ofport) {
         *reason = xasprintf("%s has no port", what);
-    } else if (provider == &dpfip_offload_tc_class) {
-        id = netdev_get_ifindex(ofport->netdev);
-        if (id <= 0) {
-            *reason = xasprintf("%s %s has no ifindex (%s)", what,
-                                netdev_get_name(ofport->netdev),
-                                ovs_strerror(id ? -id : EINVAL));
-            id = -1;
-        }
-    } else {
-#ifdef DPDK_NETDEV
-        id = netdev_dpdk_get_port_id(ofport->netdev);
-#endif
-        if (id < 0) {
-            *reason = xasprintf("%s %s is not a DPDK port", what,
-                                netdev_get_name(ofport->netdev));
-        }
+        return -1;
     }
+    id = dpfip_offload_port_handle(provider, ofport->netdev, &why);
+    if (id < 0) {
+        *reason = xasprintf("%s %s", what, why);
+        free(why);
+        return -1;
+    }
+    *netdevp = ofport->netdev;
     return id;
 }
 
-/* Builds one direction of 'fip''s rewrite as a provider spec.  Returns
- * false, with a reason, for what no provider can do yet. */
+/* Builds one direction of 'fip''s rewrite as a provider spec: the only
+ * place the manager reads the FIP table's rewrite.  Returns false, with a
+ * reason, for what no provider can do yet. */
 static bool
 build_spec(const struct dpfip_fip *fip, enum dpfip_direction dir, int uplink,
            int vm, struct dpfip_offload_rule_spec *spec, char **reason)
 {
+    struct dpfip_offload_prefix internals[DPFIP_OFFLOAD_MAX_INTERNAL];
     const struct dpfip_rewrite *rw = &fip->rw;
-    const struct dpfip_prefix *internal = NULL;
+    size_t n = 0;
 
     if (rw->uplink_vlan) {
+        /* Issue 12: the provider has room for it (build_l2()). */
         *reason = xstrdup("a VLAN-tagged uplink is not offloaded");
         return false;
     }
     for (size_t i = 0; rw->internal && i < rw->internal->n; i++) {
-        if (rw->internal->p[i].family == rw->family) {
-            if (internal) {
-                *reason = xasprintf("more than one internal %s prefix is "
-                                    "not offloaded",
-                                    dpfip_family_to_string(rw->family));
-                return false;
-            }
-            internal = &rw->internal->p[i];
+        const struct dpfip_prefix *p = &rw->internal->p[i];
+
+        if (p->family != rw->family) {
+            continue;
         }
+        if (n >= DPFIP_OFFLOAD_MAX_INTERNAL) {
+            *reason = xasprintf("more than %d internal %s prefixes are not "
+                                "offloaded", DPFIP_OFFLOAD_MAX_INTERNAL,
+                                dpfip_family_to_string(rw->family));
+            return false;
+        }
+        internals[n].addr = p->addr;
+        internals[n].plen = p->plen;
+        n++;
     }
 
     memset(spec, 0, sizeof *spec);
@@ -308,11 +411,7 @@ build_spec(const struct dpfip_fip *fip, enum dpfip_direction dir, int uplink,
     spec->gw_mac = rw->gw_mac;
     spec->in_port = dir == DPFIP_DNAT ? uplink : vm;
     spec->out_port = dir == DPFIP_DNAT ? vm : uplink;
-    spec->has_internal = internal != NULL;
-    if (internal) {
-        spec->internal = internal->addr;
-        spec->internal_plen = internal->plen;
-    }
+    dpfip_offload_spec_set_internal(spec, internals, n);
     spec->policy = tc_policy;
     return true;
 }
@@ -334,48 +433,77 @@ only_macs_differ(const struct dpfip_offload_rule_spec *a,
     return !memcmp(&tmp, b, sizeof tmp);
 }
 
+static void
+stop_offload(struct dpfip_fip_offload *o, char *reason)
+{
+    remove_rules(o->fip);
+    set_queue(o, Q_NONE);
+    set_reason(o, reason);
+}
+
+/* The netdevs of the uplink and the VM port of 'o''s FIP now, if their
+ * handles are still those of 'o->want' (nothing is held for a FIP that
+ * waits, so that a port can go meanwhile). */
+static bool
+want_netdevs(const struct dpfip_fip_offload *o, struct netdev *netdevs[2])
+{
+    const struct dpfip_fip *fip = o->fip;
+    const struct dpfip_bridge *br = dpfip_fip_bridge(fip);
+    char *reason = NULL;
+
+    if (!br || !br->ofproto || fip->state != DPFIP_ACTIVE
+        || port_handle(br, o->provider, fip->rw.uplink_port, "uplink",
+                       &netdevs[0], &reason) != o->want[DPFIP_DNAT].in_port
+        || port_handle(br, o->provider, fip->rw.vm_port, "port", &netdevs[1],
+                       &reason) != o->want[DPFIP_DNAT].out_port) {
+        free(reason);
+        return false;
+    }
+    return true;
+}
+
 /* Brings the hardware rules of 'fip' on 'br' in line with its state: takes
  * them out now if they must go, or queues the FIP for installation. */
 void
 dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
 {
     struct dpfip_offload_rule_spec want[DPFIP_N_DIRECTIONS];
+    const struct dpfip_offload_class *provider;
+    struct netdev *netdevs[2];
     struct dpfip_fip_offload *o;
     char *reason = NULL;
     int uplink, vm;
 
-    if (fip->state != DPFIP_ACTIVE || br->error) {
+    if (fip->state != DPFIP_ACTIVE || !br || br->error) {
         if (fip->offload) {
-            remove_rules(fip);
-            set_queue(fip->offload, Q_NONE);
-            set_reason(fip->offload, NULL);
+            stop_offload(fip->offload, NULL);
         }
         return;
     }
 
     o = get_offload(fip);
     if (!offload_enabled) {
-        remove_rules(fip);
-        set_queue(o, Q_NONE);
-        set_reason(o, xstrdup("dpfip-offload=software"));
+        stop_offload(o, xstrdup("dpfip-offload=software"));
         return;
     }
 
-    const struct dpfip_offload_class *provider = bridge_provider(br);
-    if (o->provider && o->provider != provider) {
-        remove_rules(fip);
-        set_queue(o, Q_NONE);
+    provider = bridge_provider(br, &reason);
+    if (!provider || (o->provider && o->provider != provider)) {
+        stop_offload(o, reason);
+        if (!provider) {
+            return;
+        }
+        reason = NULL;
     }
     o->provider = provider;
 
     uplink = port_handle(br, provider, fip->rw.uplink_port, "uplink",
-                         &reason);
+                         &netdevs[0], &reason);
     vm = (uplink < 0 ? -1
-          : port_handle(br, provider, fip->rw.vm_port, "port", &reason));
+          : port_handle(br, provider, fip->rw.vm_port, "port", &netdevs[1],
+                        &reason));
     if (uplink < 0 || vm < 0) {
-        remove_rules(fip);
-        set_queue(o, Q_NONE);
-        set_reason(o, reason);
+        stop_offload(o, reason);
         return;
     }
     free(o->uplink_name);
@@ -383,9 +511,7 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
 
     for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
         if (!build_spec(fip, i, uplink, vm, &want[i], &reason)) {
-            remove_rules(fip);
-            set_queue(o, Q_NONE);
-            set_reason(o, reason);
+            stop_offload(o, reason);
             return;
         }
         want[i].generation = o->installed ? o->specs[i].generation : 0;
@@ -394,8 +520,10 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
         set_queue(o, Q_INSTALLED);
         return;
     }
-    if ((o->queue == Q_PENDING || o->queue == Q_RETRYING)
+    if ((o->queue == Q_PENDING || o->queue == Q_RETRYING || o->refused)
         && !memcmp(want, o->want, sizeof want)) {
+        /* Already on its way, or refused for good: a permanent refusal
+         * stands until the spec changes. */
         return;
     }
     if (o->installed && (!only_macs_differ(&want[0], &o->specs[0])
@@ -405,7 +533,17 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
          * in. */
         remove_rules(fip);
     }
+    if (provider->max_internal < want[0].n_internals
+        && (provider->max_internal || want[0].n_internals > 1)) {
+        stop_offload(o, xasprintf("%u internal prefixes, %s handles at "
+                                  "most %u", want[0].n_internals,
+                                  provider->name,
+                                  MAX(provider->max_internal, 1)));
+        return;
+    }
     memcpy(o->want, want, sizeof want);
+    o->refused = false;
+    o->reason_logged = false;
     o->retry_interval = RETRY_MIN_MS;
     set_queue(o, Q_PENDING);
 }
@@ -430,6 +568,29 @@ install_rule_set(struct dpfip_fip *fip,
     return error;
 }
 
+static void
+set_installed(struct dpfip_fip_offload *o,
+              struct dpfip_offload_rule *rules[DPFIP_N_DIRECTIONS],
+              struct netdev *netdevs[2])
+{
+    memcpy(o->rules, rules, sizeof o->rules);
+    memcpy(o->specs, o->want, sizeof o->specs);
+    for (int i = 0; i < 2; i++) {
+        struct offload_port *old = o->ports[i];
+
+        o->ports[i] = port_ref(o->provider, netdevs[i],
+                               i ? o->want[DPFIP_DNAT].out_port
+                                 : o->want[DPFIP_DNAT].in_port);
+        port_unref(old);
+    }
+    o->installed = true;
+    o->last_stats = time_msec();
+    o->retry_interval = RETRY_MIN_MS;
+    set_reason(o, NULL);
+    set_queue(o, Q_NONE);
+    set_queue(o, Q_INSTALLED);      /* Last polled now: at the back. */
+}
+
 /* Installs the pending FIP 'o'.  A FIP already in hardware gets its new
  * rules in the other generation first and loses the old ones after
  * (make-before-break); without room for both, the old ones go first. */
@@ -438,9 +599,18 @@ install_pending(struct dpfip_fip_offload *o)
 {
     struct dpfip_offload_rule *rules[DPFIP_N_DIRECTIONS] = { NULL, NULL };
     struct dpfip_fip *fip = o->fip;
+    bool was_installed = o->installed;
+    struct netdev *netdevs[2];
     char *reason = NULL;
     int error = EAGAIN;
 
+    if (!want_netdevs(o, netdevs)) {
+        /* A port changed since the FIP was queued: its next update
+         * queues it again with the new handles. */
+        remove_rules(fip);
+        set_queue(o, Q_NONE);
+        return;
+    }
     if (o->installed) {
         for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
             o->want[i].generation = !o->specs[i].generation;
@@ -469,26 +639,33 @@ install_pending(struct dpfip_fip_offload *o)
     }
 
     if (error) {
-        if (!o->reason || strcmp(o->reason, reason)) {
-            VLOG_INFO("%s: not offloaded, runs in software: %s", fip->text,
-                      reason);
+        bool transient = dpfip_offload_error_is_transient(error);
+
+        if (!o->reason_logged || !o->reason || strcmp(o->reason, reason)) {
+            VLOG_INFO("%s: not offloaded, runs in software: %s%s",
+                      fip->text, reason,
+                      transient ? "" : " (until its configuration changes)");
         }
         set_reason(o, reason);
-        o->next_retry = time_msec() + o->retry_interval;
-        o->retry_interval = MIN(o->retry_interval * 2, RETRY_MAX_MS);
-        set_queue(o, Q_RETRYING);
+        o->reason_logged = true;
+        if (transient) {
+            o->next_retry = time_msec() + o->retry_interval;
+            o->retry_interval = MIN(o->retry_interval * 2, RETRY_MAX_MS);
+            set_queue(o, Q_RETRYING);
+        } else {
+            o->refused = true;
+            set_queue(o, Q_NONE);
+        }
         return;
     }
 
-    if (!o->installed) {
-        VLOG_INFO("%s: offloaded (%s)", fip->text, o->provider->name);
+    if (!was_installed) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 10);
+
+        VLOG_INFO_RL(&rl, "%s: offloaded (%s)", fip->text,
+                     o->provider->name);
     }
-    memcpy(o->rules, rules, sizeof rules);
-    memcpy(o->specs, o->want, sizeof o->specs);
-    o->installed = true;
-    o->retry_interval = RETRY_MIN_MS;
-    set_reason(o, NULL);
-    set_queue(o, Q_INSTALLED);
+    set_installed(o, rules, netdevs);
 }
 
 /* Removes the hardware rules of 'fip' and forgets its offload state, for a
@@ -499,9 +676,7 @@ dpfip_offload_remove(struct dpfip_fip *fip)
     struct dpfip_fip_offload *o = fip->offload;
 
     if (o) {
-        remove_rules(fip);
-        set_queue(o, Q_NONE);
-        set_reason(o, NULL);
+        stop_offload(o, NULL);
         free(o->uplink_name);
         free(o);
         fip->offload = NULL;
@@ -537,26 +712,113 @@ schedule_retries(long long int now)
     n_freed = 0;
 }
 
-/* For the ports of a kernel datapath bridge that this process has not
- * seen yet: removes the tc rules that an earlier ovs-vswitchd left there
- * (e.g. for a FIP removed while it was down).  install() does the same for
- * its input port before adding rules.  Called whenever the bridge is
- * reconfigured, also with dpfip-offload=software: stale rules would still
- * rewrite. */
+/* For the ports of 'br': lets its provider remove what an earlier
+ * ovs-vswitchd left there (tc: rules of a FIP removed while it was down;
+ * install() does the same for its input port before adding rules).
+ * Called whenever the bridge is reconfigured, also with
+ * dpfip-offload=software: stale rules would still rewrite. */
 void
 dpfip_offload_reconcile_ports(const struct dpfip_bridge *br)
 {
+    const struct dpfip_offload_class *provider;
     struct ofport *ofport;
 
-    if (bridge_provider(br) != &dpfip_offload_tc_class) {
+    provider = br->ofproto ? bridge_provider(br, NULL) : NULL;
+    if (!provider) {
         return;
     }
     HMAP_FOR_EACH (ofport, hmap_node, &br->ofproto->up.ports) {
-        int ifindex = netdev_get_ifindex(ofport->netdev);
+        char *reason = NULL;
+        int handle = dpfip_offload_port_handle(provider, ofport->netdev,
+                                               &reason);
 
-        if (ifindex > 0) {
-            dpfip_offload_tc_reconcile(ifindex);
+        if (handle >= 0) {
+            dpfip_offload_reconcile_port(provider, handle);
         }
+        free(reason);
+    }
+}
+
+/* A port whose netdev changed may have lost its rules (a stop flushes a
+ * DPDK port's): asks the provider, and reinstalls the FIPs that used it
+ * if they are gone.  Before any install of this pass, so that no new rule
+ * reuses a lost handle unnoticed. */
+static void
+check_ports(void)
+{
+    struct offload_port *p;
+    bool lost_any = false;
+
+    HMAP_FOR_EACH (p, node, &offload_ports) {
+        uint64_t seq = netdev_get_change_seq(p->netdev);
+
+        if (seq != p->change_seq || p->check) {
+            p->change_seq = seq;
+            p->check = false;
+            if (p->provider->port_changed
+                && p->provider->port_changed(p->handle)) {
+                VLOG_INFO("%s: %s rules lost (port changed), reinstalling",
+                          netdev_get_name(p->netdev), p->provider->name);
+                lost_any = true;
+            }
+        }
+    }
+    if (lost_any) {
+        struct dpfip_fip_offload *o;
+
+        /* Every installed FIP whose rules the provider now knows lost
+         * reports ENOENT without touching the hardware. */
+        LIST_FOR_EACH_SAFE (o, list_node, &installed) {
+            if (!credit_stats(o->fip)) {
+                reinstall_lost(o);
+            }
+        }
+    }
+}
+
+/* Polls counters: FIPs not polled for STATS_INTERVAL_MS, at most
+ * STATS_BATCH per slice. */
+static void
+poll_stats(long long int now)
+{
+    int n = 0;
+
+    if (now < next_stats_slice) {
+        return;
+    }
+    while (!ovs_list_is_empty(&installed) && n < STATS_BATCH) {
+        struct dpfip_fip_offload *o = CONTAINER_OF(ovs_list_front(&installed),
+                                                   struct dpfip_fip_offload,
+                                                   list_node);
+
+        if (o->last_stats + STATS_INTERVAL_MS > now) {
+            break;
+        }
+        n++;
+        if (!credit_stats(o->fip)) {
+            /* The rules are gone: so are, probably, those of every FIP
+             * on its ports.  Ask the provider at the next pass. */
+            for (int i = 0; i < 2; i++) {
+                o->ports[i]->check = true;
+            }
+            reinstall_lost(o);
+            continue;
+        }
+        o->last_stats = now;
+        ovs_list_remove(&o->list_node);
+        ovs_list_push_back(&installed, &o->list_node);
+    }
+    if (n >= STATS_BATCH) {
+        next_stats_slice = now + STATS_SLICE_MS;
+    } else if (!ovs_list_is_empty(&installed)) {
+        const struct dpfip_fip_offload *o;
+
+        o = CONTAINER_OF(ovs_list_front(&installed),
+                         struct dpfip_fip_offload, list_node);
+        next_stats_slice = MAX(o->last_stats + STATS_INTERVAL_MS,
+                               now + STATS_SLICE_MS);
+    } else {
+        next_stats_slice = LLONG_MAX;
     }
 }
 
@@ -566,6 +828,7 @@ dpfip_offload_run(void)
     long long int now = time_msec();
     struct dpfip_fip_offload *o;
 
+    check_ports();
     schedule_retries(now);
     if (!ovs_list_is_empty(&pending)) {
         if (!burst_start) {
@@ -589,26 +852,15 @@ dpfip_offload_run(void)
                       "in %lld ms", burst_installed, burst_refused,
                       time_msec() - burst_start);
         }
+        if (next_stats_slice == LLONG_MAX && !ovs_list_is_empty(&installed)) {
+            next_stats_slice = now + STATS_INTERVAL_MS;
+        }
     }
     if (ovs_list_is_empty(&pending)) {
         burst_start = 0;
         burst_installed = burst_refused = 0;
     }
-
-    if (now >= next_stats) {
-        LIST_FOR_EACH_SAFE (o, list_node, &installed) {
-            if (!credit_stats(o->fip)) {
-                /* The hardware lost the rules: drop the handles, put the
-                 * same specs back. */
-                remove_rule_set(o->fip, o->rules);
-                memset(o->credited, 0, sizeof o->credited);
-                o->installed = false;
-                memcpy(o->want, o->specs, sizeof o->want);
-                set_queue(o, Q_PENDING);
-            }
-        }
-        next_stats = now + STATS_INTERVAL_MS;
-    }
+    poll_stats(now);
 }
 
 void
@@ -622,7 +874,7 @@ dpfip_offload_wait(void)
         poll_timer_wait_until(next_retry);
     }
     if (!ovs_list_is_empty(&installed)) {
-        poll_timer_wait_until(next_stats);
+        poll_timer_wait_until(next_stats_slice);
     }
 }
 
@@ -639,15 +891,29 @@ dpfip_offload_is_offloaded(const struct dpfip_fip *fip)
     return fip->offload && fip->offload->installed;
 }
 
-/* Returns "offloaded", "pending" or "software" for an active 'fip'. */
-const char *
+/* Where an active 'fip' runs. */
+enum dpfip_offload_where
 dpfip_offload_where(const struct dpfip_fip *fip)
 {
     const struct dpfip_fip_offload *o = fip->offload;
 
-    return (o && o->installed ? "offloaded"
-            : o && o->queue == Q_PENDING ? "pending"
-            : "software");
+    return (o && o->installed ? DPFIP_WHERE_OFFLOADED
+            : o && o->queue == Q_PENDING ? DPFIP_WHERE_PENDING
+            : DPFIP_WHERE_SOFTWARE);
+}
+
+const char *
+dpfip_offload_where_to_string(enum dpfip_offload_where where)
+{
+    switch (where) {
+    case DPFIP_WHERE_OFFLOADED:
+        return "offloaded";
+    case DPFIP_WHERE_PENDING:
+        return "pending";
+    case DPFIP_WHERE_SOFTWARE:
+    default:
+        return "software";
+    }
 }
 
 /* Appends where 'fip' runs, e.g. "offloaded (rte_flow, uplink dpdk0)",

@@ -29,7 +29,12 @@
  * other_config:tc-policy).  Its software rules stay in place, so that
  * whatever misses in hardware (or is in flight while rules change) is
  * still translated the same way.  Hardware (and tc) counters are added to
- * the FIP's counters. */
+ * the FIP's counters.
+ *
+ * The manager knows providers only through lib/dpfip-offload-provider.h.
+ * Its interface to the FIP table is the functions below: a FIP is handed
+ * in with the bridge it belongs to, and the manager reads of them only
+ * what build_spec() reads (addresses, MACs, ports, internal prefixes). */
 
 #include <stdbool.h>
 #include "openvswitch/types.h"
@@ -46,9 +51,17 @@ void dpfip_offload_remove(struct dpfip_fip *);
 void dpfip_offload_run(void);
 void dpfip_offload_wait(void);
 
+/* Where an active FIP runs. */
+enum dpfip_offload_where {
+    DPFIP_WHERE_SOFTWARE,           /* Software only (see the reason). */
+    DPFIP_WHERE_PENDING,            /* Queued for installation. */
+    DPFIP_WHERE_OFFLOADED,          /* Rules in hardware. */
+};
+
 bool dpfip_offload_is_offloaded(const struct dpfip_fip *);
 bool dpfip_offload_has_rules(void);
-const char *dpfip_offload_where(const struct dpfip_fip *);
+enum dpfip_offload_where dpfip_offload_where(const struct dpfip_fip *);
+const char *dpfip_offload_where_to_string(enum dpfip_offload_where);
 void dpfip_offload_format(const struct dpfip_fip *, struct ds *);
 
 #endif /* dpfip-offload.h */

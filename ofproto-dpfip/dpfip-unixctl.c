@@ -207,7 +207,8 @@ show_bridge_text(struct ds *s, const struct dpfip_bridge *br,
         const struct dpfip_fip *fip = r->fip;
         const struct dpfip_iface *iface = fip->iface;
         const char *where = (fip->state != DPFIP_ACTIVE ? "-"
-                             : dpfip_offload_where(fip));
+                             : dpfip_offload_where_to_string(
+                                 dpfip_offload_where(fip)));
 
         ds_put_format(s, "  %-*s  %-*s  %-*s  ", wf, r->floating, wx,
                       r->fixed, wp, iface->name);
@@ -349,7 +350,8 @@ show_bridge_json(struct ds *s, const struct dpfip_bridge *br,
         json_put_string(s, "state", dpfip_state_to_string(fip->state), &f);
         json_put_string(s, "reason", fip->reason, &f);
         json_put_string(s, "where", (fip->state != DPFIP_ACTIVE ? "-"
-                                     : dpfip_offload_where(fip)), &f);
+                                     : dpfip_offload_where_to_string(
+                                         dpfip_offload_where(fip))), &f);
         struct ds offload = DS_EMPTY_INITIALIZER;
         dpfip_offload_format(fip, &offload);
         json_put_string(s, "offload", ds_cstr(&offload), &f);

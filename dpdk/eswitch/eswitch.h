@@ -34,17 +34,28 @@ extern int eswitch_logtype;
 
 #define ESW_DRIVER_NAME     "net_eswitch"
 #define ESW_SWITCH_NAME_LEN 32
-#define ESW_MAX_PORTS       64          /* Ports in one switch. */
+#define ESW_MAX_PORTS       RTE_MAX_ETHPORTS  /* Ports in one switch. */
 #define ESW_MAX_TXQ         16
 #define ESW_MAX_RXQ         1
 #define ESW_BURST           32
-#define ESW_MAX_ACTIONS     16
+#define ESW_MAX_ACTIONS     33
 #define ESW_MAX_SEGS        16
 #define ESW_UPLINK_PORT     0xffff      /* switch_info.port_id of uplink. */
 #define ESW_DEFAULT_CAPACITY 65536
 #define ESW_MAX_CAPACITY    (1u << 22)
 #define ESW_DESC_LEN        512
-#define ESW_RULE_MAGIC      0x45535752u  /* "ESWR" */
+
+/* mlx5 (DPDK 22.11, dv_flow_en=1, fdb_def_rule_en=1): transfer group 0
+ * is a non-root table, priorities 0..MLX5_NON_ROOT_FLOW_MAX_PRIO - 1. */
+#define ESW_MAX_PRIORITY    21843
+/* mlx5: MLX5_MAX_MODIFY_NUM commands per modify-header action.  A MAC
+ * takes 2, an IPv6 address 4, an IPv4 address, TTL or L4 port 1. */
+#define ESW_MODIFY_BUDGET   32
+/* Packets that jump more often than this are dropped (a loop). */
+#define ESW_MAX_JUMPS       16
+/* mlx5 refreshes its counter cache from an alarm about once a second
+ * (mlx5_flow_query_alarm): queries return values up to that old. */
+#define ESW_COUNTER_PERIOD_MS 1000
 
 struct eswitch;
 struct eswitch_port;
@@ -66,21 +77,25 @@ struct esw_txq {
     uint64_t errs;
 };
 
-/* Compiled pattern: masked compare of each layer's fixed header. */
-struct esw_match {
-    uint16_t src_port;          /* ethdev port id of the source. */
-    bool eth;
-    int8_t has_vlan;            /* -1: don't care. */
-    uint8_t l3;                 /* 0: any, 4 or 6. */
-    int16_t l4_proto;           /* -1: any, else IP protocol number. */
-    uint8_t l3_len;
-    uint8_t l4_len;
-    uint8_t eth_spec[RTE_ETHER_HDR_LEN];
-    uint8_t eth_mask[RTE_ETHER_HDR_LEN];
-    uint8_t l3_spec[40];
-    uint8_t l3_mask[40];
-    uint8_t l4_spec[20];
-    uint8_t l4_mask[20];
+/* A lookup key: the fields a rule can match, laid out flat so that a rule
+ * is (masked key, mask) and a packet is a key.  Like a hardware matcher,
+ * rules with the same mask in one (group, priority) share one hash table
+ * (struct esw_matcher). */
+enum {
+    ESW_K_SRC = 0,              /* 2 bytes: ethdev port id of the source. */
+    ESW_K_FLAGS = 2,            /* ESW_KF_*. */
+    ESW_K_L3 = 3,               /* 4, 6 or 0. */
+    ESW_K_L4 = 4,               /* IP protocol of a present L4 header. */
+    ESW_K_ETH = 5,              /* dst, src, inner ether type. */
+    ESW_K_L3H = ESW_K_ETH + 14, /* IPv4 or IPv6 fixed header. */
+    ESW_K_L4H = ESW_K_L3H + 40, /* TCP, UDP, ICMP, ICMPv6 header. */
+    ESW_KEY_LEN = ESW_K_L4H + 20
+};
+#define ESW_KF_VLAN 0x01        /* At least one VLAN tag. */
+#define ESW_L4_NONE 0xff        /* ESW_K_L4 of a packet without L4. */
+
+struct esw_key {
+    uint8_t b[ESW_KEY_LEN];
 };
 
 enum esw_op {
@@ -107,31 +122,86 @@ struct esw_action {
     };
 };
 
-/* A transfer rule; also the opaque rte_flow handle given to the user. */
-struct rte_flow {
-    TAILQ_ENTRY(rte_flow) next;     /* In the source port's list. */
-    uint32_t magic;                 /* ESW_RULE_MAGIC while alive. */
-    struct eswitch *sw;
-    struct eswitch_port *src;
-    struct eswitch_port *out;       /* NULL for drop. */
-    uint64_t id;
-    uint32_t priority;
-    uint16_t owner_port;            /* Port the rule was created on. */
-    struct esw_match match;
-    struct esw_action acts[ESW_MAX_ACTIONS];
-    unsigned int n_acts;
-    bool dec_ttl;
-    bool count;
-    bool drop;
-    uint16_t out_port;
-    uint64_t hits;                  /* Atomic, lifetime. */
-    uint64_t bytes;                 /* Atomic, lifetime. */
-    uint64_t hits_base;             /* Values at the last query reset. */
-    uint64_t bytes_base;
-    char desc[ESW_DESC_LEN];        /* "match=... actions=..." */
+enum esw_fate {
+    ESW_FATE_PORT,              /* Out of 'out_port'. */
+    ESW_FATE_DROP,
+    ESW_FATE_JUMP,              /* Continue in 'jump_group'. */
 };
 
-TAILQ_HEAD(esw_rule_list, rte_flow);
+/* A transfer rule.  Users see it only as its handle: a small integer
+ * from the owner port's pool (cast to 'struct rte_flow *'), reused
+ * after a destroy or a flush, as mlx5's indexed pools do. */
+struct esw_rule {
+    TAILQ_ENTRY(esw_rule) next;     /* In the switch's list, oldest first. */
+    struct esw_rule *hnext;         /* In its matcher's bucket. */
+    struct esw_matcher *matcher;
+    struct eswitch *sw;
+    uint32_t handle;                /* In the owner's pool, >= 1. */
+    uint16_t owner_port;            /* Port the rule was created on. */
+    uint16_t src_port;
+    uint32_t group;
+    uint32_t priority;
+    struct esw_key key;             /* Masked by matcher->mask. */
+    struct esw_key mask;            /* Before insertion (validate). */
+    bool eth_item;                  /* Pattern had an ETH item. */
+    int8_t has_vlan;                /* -1: don't care. */
+    uint8_t l3;                     /* 0, 4 or 6. */
+    int16_t l4_proto;               /* -1: no L4 item. */
+    uint8_t l3_len, l4_len;
+    struct esw_action acts[ESW_MAX_ACTIONS];
+    unsigned int n_acts;
+    unsigned int n_modify;          /* Modify-header commands. */
+    bool count;
+    enum esw_fate fate;
+    uint16_t out_port;
+    uint32_t jump_group;
+    bool overlap;                   /* Conflicts at equal priority. */
+    uint64_t hits;                  /* Atomic, lifetime, live. */
+    uint64_t bytes;
+    uint64_t cached_hits;           /* As of the last counter refresh. */
+    uint64_t cached_bytes;
+    uint64_t hits_base;             /* Cached values at the last reset. */
+    uint64_t bytes_base;
+    char desc[ESW_DESC_LEN];        /* "match ... actions ..." */
+};
+
+TAILQ_HEAD(esw_rule_list, esw_rule);
+
+/* The rules of one (group, priority, mask): a hash table on the masked
+ * key.  A packet visits a group's matchers in priority order, and among
+ * equal priorities the newest matcher first (mlx5 software steering). */
+struct esw_matcher {
+    TAILQ_ENTRY(esw_matcher) next;  /* In its group. */
+    uint32_t group;
+    uint32_t priority;
+    struct esw_key mask;
+    uint32_t n_rules;
+    uint32_t n_buckets;             /* Power of 2. */
+    struct esw_rule **buckets;
+    uint64_t seq;                   /* Creation order. */
+    /* For overlap checks: rules per source port, L3 types present
+     * (bit 0: none, 1: IPv4, 2: IPv6). */
+    uint32_t n_by_src[ESW_MAX_PORTS];
+    uint8_t l3_seen;
+};
+TAILQ_HEAD(esw_matcher_list, esw_matcher);
+
+struct esw_group {
+    TAILQ_ENTRY(esw_group) next;
+    uint32_t id;
+    uint32_t n_rules;
+    struct esw_matcher_list matchers;
+};
+TAILQ_HEAD(esw_group_list, esw_group);
+
+/* One port's pool of handles. */
+struct esw_handles {
+    struct esw_rule **rules;        /* Indexed by handle; [0] unused. */
+    uint32_t size;                  /* Allocated entries. */
+    uint32_t high;                  /* Highest handle ever given. */
+    uint32_t *free;                 /* Freed handles, reused LIFO. */
+    uint32_t n_free;
+};
 
 struct eswitch_port {
     struct eswitch *sw;
@@ -144,13 +214,22 @@ struct eswitch_port {
     int fd;
     struct rte_ether_addr mac;
     bool link_up;
+    bool started;
     struct esw_rxq rxq;
     struct esw_txq txq[ESW_MAX_TXQ];
-    struct esw_rule_list rules;     /* Rules whose source is this port. */
-    uint32_t n_rules;               /* Atomic; lets rx skip the lock. */
+    struct esw_handles handles;     /* Rules owned (created) here. */
+    uint32_t n_rules;               /* Atomic: rules whose source is this
+                                     * port; lets rx skip the lock. */
+    uint32_t n_owned;
     uint64_t hw_tx_pkts;            /* Atomic: sent here by rules. */
     uint64_t hw_tx_bytes;
     uint64_t hw_tx_errs;
+};
+
+/* What a miss in a group other than 0 does (devarg group-miss). */
+enum esw_group_miss {
+    ESW_GROUP_MISS_SOFTWARE,        /* To the source port's rx (mlx5). */
+    ESW_GROUP_MISS_NONE,            /* No groups: JUMP refused. */
 };
 
 struct eswitch {
@@ -164,18 +243,32 @@ struct eswitch {
     bool params_set;                /* Switch devargs given (uplink). */
     uint32_t capacity;
     uint32_t fail_every;
+    enum esw_group_miss group_miss;
+    bool state_rules;               /* Rule lines in the state file. */
     char state_file[PATH_MAX];
+    struct esw_rule_list rules;     /* Every rule, oldest first. */
+    struct esw_group_list groups;
     uint32_t n_rules;
     uint32_t peak_rules;            /* Most rules ever in the table. */
-    uint64_t next_rule_id;
+    uint32_t n_matchers;            /* Distinct (group, priority, mask). */
+    uint32_t peak_matchers;
+    uint64_t matcher_seq;
     uint64_t n_creates;             /* Create attempts past validation. */
     uint64_t n_injected;
     uint64_t n_full;
     uint64_t n_destroys;
+    uint64_t n_stale_destroys;      /* Destroys of unknown handles. */
+    uint64_t n_overlaps;            /* Creates that overlapped a rule of
+                                     * equal priority, other behaviour. */
+    uint64_t n_flushed;             /* Rules flushed by dev_stop. */
+    uint64_t group_misses;          /* Atomic: misses after a JUMP. */
+    uint64_t jump_loops;            /* Atomic. */
+    uint64_t lost_tx;               /* Atomic: rule out port gone. */
     uint32_t gen;                   /* Atomic: bumped on table changes. */
     uint32_t written_gen;
     uint64_t written_hits;
     bool alarm_armed;
+    unsigned int ticks;             /* Alarm periods since start. */
 };
 
 /* Parsed view of a received frame. */
@@ -183,6 +276,7 @@ struct esw_pkt {
     uint8_t *data;
     uint32_t len;
     bool has_vlan;
+    uint16_t eth_type;          /* After the VLAN tags. */
     uint8_t l3;                 /* 0, 4 or 6. */
     uint16_t l3_off;
     int16_t l4_proto;           /* -1 if no L4 header is present. */
@@ -195,13 +289,15 @@ struct eswitch_params {
     bool has_params;
     uint32_t capacity;
     uint32_t fail_every;
+    enum esw_group_miss group_miss;
+    bool state_rules;
     const char *state_file;
 };
 int eswitch_attach(struct eswitch_port *, const struct eswitch_params *);
 void eswitch_detach(struct eswitch_port *);
 struct eswitch_port *eswitch_port_by_id(struct eswitch *, uint16_t port_id);
 
-/* eswitch_state.c: state file for tests. */
+/* eswitch_state.c: state file for tests, counter refresh. */
 void eswitch_state_start(struct eswitch *);
 void eswitch_state_stop(struct eswitch *);
 void eswitch_state_changed(struct eswitch *);
@@ -216,13 +312,16 @@ int esw_sock_send_raw(struct eswitch_port *, const void *, uint32_t);
 
 /* eswitch_rules.c: rule table, matching and rewrite. */
 void esw_pkt_parse(struct esw_pkt *, uint8_t *data, uint32_t len);
-bool esw_rule_matches(const struct rte_flow *, const struct esw_pkt *);
-void esw_rules_insert(struct eswitch *, struct rte_flow *);
-void esw_rules_remove(struct eswitch *, struct rte_flow *);
-bool esw_rule_valid(const struct eswitch *, const struct rte_flow *);
-void esw_rules_purge_port(struct eswitch *, uint16_t port_id);
+void esw_pkt_key(const struct esw_pkt *, uint16_t src_port,
+                 struct esw_key *);
+int esw_rules_insert(struct eswitch *, struct esw_rule *);
+void esw_rules_remove(struct eswitch *, struct esw_rule *);
+struct esw_rule *esw_rule_by_handle(struct eswitch_port *owner,
+                                    uint32_t handle);
 unsigned int esw_rules_flush_owner(struct eswitch *, uint16_t port_id);
 bool esw_rules_process(struct eswitch_port *, struct rte_mbuf *);
+void esw_rules_refresh_counters(struct eswitch *);
+void esw_handles_free(struct esw_handles *);
 void esw_fix_partial_csum(uint8_t *data, uint32_t len);
 
 /* eswitch_flow.c: rte_flow_ops. */

@@ -2,7 +2,10 @@
  *
  * rte_flow_ops of a switch port: translates transfer rules (the mlx5-like
  * subset dpfip needs) into the switch's rule table, with precise
- * rte_flow_error reports for everything else.
+ * rte_flow_error reports for everything else, and mlx5's limits: the
+ * priority range, the modify-header budget, groups and JUMP, one transfer
+ * proxy (the uplink), handles that are reused small integers, no rule on
+ * a stopped port.
  */
 
 #include <arpa/inet.h>
@@ -17,7 +20,40 @@
 
 #include "eswitch.h"
 
-#define ESW_MAX_PRIORITY 65535
+/* A pattern while it is compiled: each layer's fixed header. */
+struct esw_match {
+    uint16_t src_port;
+    bool eth;
+    int8_t has_vlan;            /* -1: don't care. */
+    uint8_t l3;                 /* 0: any, 4 or 6. */
+    int16_t l4_proto;           /* -1: any, else IP protocol number. */
+    uint8_t l3_len;
+    uint8_t l4_len;
+    uint8_t eth_spec[RTE_ETHER_HDR_LEN];
+    uint8_t eth_mask[RTE_ETHER_HDR_LEN];
+    uint8_t l3_spec[40];
+    uint8_t l3_mask[40];
+    uint8_t l4_spec[20];
+    uint8_t l4_mask[20];
+};
+
+/* Compile state: the rule and its pattern. */
+struct esw_compiled {
+    struct esw_rule *r;
+    struct esw_match match;
+};
+
+static inline uint32_t
+flow_to_handle(const struct rte_flow *flow)
+{
+    return (uint32_t) (uintptr_t) flow;
+}
+
+static inline struct rte_flow *
+handle_to_flow(uint32_t handle)
+{
+    return (struct rte_flow *) (uintptr_t) handle;
+}
 
 /* rte_flow_error.message must outlive the call: one buffer per thread. */
 static __thread char esw_errmsg[256];
@@ -67,11 +103,11 @@ action_name(enum rte_flow_action_type type)
 
 /* Appends to the rule's description, silently truncating. */
 static void
-desc_add(struct rte_flow *r, const char *fmt, ...)
+desc_add(struct esw_rule *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
-desc_add(struct rte_flow *r, const char *fmt, ...)
+desc_add(struct esw_rule *r, const char *fmt, ...)
 {
     size_t n = strlen(r->desc);
     va_list args;
@@ -119,7 +155,7 @@ prefix_len(const uint8_t *mask, size_t n)
 }
 
 static void
-desc_addr(struct rte_flow *r, const char *key, int af, const uint8_t *spec,
+desc_addr(struct esw_rule *r, const char *key, int af, const uint8_t *spec,
           const uint8_t *mask)
 {
     size_t n = af == AF_INET ? 4 : 16;
@@ -140,7 +176,7 @@ desc_addr(struct rte_flow *r, const char *key, int af, const uint8_t *spec,
 }
 
 static void
-desc_mac(struct rte_flow *r, const char *key, const uint8_t *spec,
+desc_mac(struct esw_rule *r, const char *key, const uint8_t *spec,
          const uint8_t *mask)
 {
     char a[RTE_ETHER_ADDR_FMT_SIZE], m[RTE_ETHER_ADDR_FMT_SIZE];
@@ -159,7 +195,7 @@ desc_mac(struct rte_flow *r, const char *key, const uint8_t *spec,
 /* Masked fields other than those named in the summary: reported as a
  * count so a reader knows the match is narrower than shown. */
 static void
-desc_other(struct rte_flow *r, const char *key, const uint8_t *mask,
+desc_other(struct esw_rule *r, const char *key, const uint8_t *mask,
            size_t n, const uint8_t *named, size_t n_named)
 {
     size_t i, k = 0;
@@ -175,9 +211,8 @@ desc_other(struct rte_flow *r, const char *key, const uint8_t *mask,
 }
 
 static void
-desc_match(struct rte_flow *r)
+desc_match(struct esw_rule *r, const struct esw_match *m)
 {
-    const struct esw_match *m = &r->match;
     size_t mark_len = 40;
     uint8_t named[40];
 
@@ -274,7 +309,7 @@ item_copy(const struct rte_flow_item *item, size_t n, const void *dmask,
 
 static int
 esw_source_port(struct eswitch *sw, const struct rte_flow_item *item,
-                struct rte_flow *r, struct rte_flow_error *error)
+                struct esw_compiled *c, struct rte_flow_error *error)
 {
     uint32_t id;
 
@@ -312,16 +347,15 @@ esw_source_port(struct eswitch *sw, const struct rte_flow_item *item,
                        "item %s: port %u is not a port of switch %s",
                        item_name(item->type), id, sw->name);
     }
-    r->src = eswitch_port_by_id(sw, id);
-    r->match.src_port = id;
+    c->match.src_port = id;
     return 0;
 }
 
 static int
 esw_compile_pattern(struct eswitch *sw, const struct rte_flow_item *items,
-                    struct rte_flow *r, struct rte_flow_error *error)
+                    struct esw_compiled *c, struct rte_flow_error *error)
 {
-    struct esw_match *m = &r->match;
+    struct esw_match *m = &c->match;
     const struct rte_flow_item *item;
     bool have_src = false;
     int layer = 1;              /* Last layer seen: 2 eth, 3 ip, 4 l4. */
@@ -344,7 +378,7 @@ esw_compile_pattern(struct eswitch *sw, const struct rte_flow_item *items,
                                "item %s: only one source port item is "
                                "allowed", item_name(item->type));
             }
-            err = esw_source_port(sw, item, r, error);
+            err = esw_source_port(sw, item, c, error);
             if (err) {
                 return err;
             }
@@ -476,8 +510,30 @@ esw_compile_pattern(struct eswitch *sw, const struct rte_flow_item *items,
     return 0;
 }
 
+/* Modify-header commands of 'op' on mlx5: one per 32-bit field. */
+static unsigned int
+op_cost(enum esw_op op)
+{
+    switch (op) {
+    case ESW_OP_SET_MAC_SRC:
+    case ESW_OP_SET_MAC_DST:
+        return 2;
+    case ESW_OP_SET_IPV6_SRC:
+    case ESW_OP_SET_IPV6_DST:
+        return 4;
+    case ESW_OP_SET_IPV4_SRC:
+    case ESW_OP_SET_IPV4_DST:
+    case ESW_OP_DEC_TTL:
+    case ESW_OP_SET_TTL:
+    case ESW_OP_SET_TP_SRC:
+    case ESW_OP_SET_TP_DST:
+    default:
+        return 1;
+    }
+}
+
 static struct esw_action *
-esw_add_op(struct rte_flow *r, enum esw_op op)
+esw_add_op(struct esw_rule *r, enum esw_op op)
 {
     struct esw_action *a;
 
@@ -486,15 +542,17 @@ esw_add_op(struct rte_flow *r, enum esw_op op)
     }
     a = &r->acts[r->n_acts++];
     a->op = op;
+    r->n_modify += op_cost(op);
     return a;
 }
 
 static int
 esw_compile_actions(struct eswitch *sw, const struct rte_flow_action *acts,
-                    struct rte_flow *r, struct rte_flow_error *error)
+                    struct esw_compiled *c, struct rte_flow_error *error)
 {
     const struct rte_flow_action *act;
-    const struct esw_match *m = &r->match;
+    const struct esw_match *m = &c->match;
+    struct esw_rule *r = c->r;
     bool fate = false;
     char buf[INET6_ADDRSTRLEN];
 
@@ -526,6 +584,7 @@ esw_compile_actions(struct eswitch *sw, const struct rte_flow_action *acts,
             case RTE_FLOW_ACTION_TYPE_SET_TP_DST:
             case RTE_FLOW_ACTION_TYPE_PORT_ID:
             case RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT:
+            case RTE_FLOW_ACTION_TYPE_JUMP:
                 return esw_err(error, EINVAL,
                                RTE_FLOW_ERROR_TYPE_ACTION_CONF, act,
                                "action %s needs a configuration", name);
@@ -593,7 +652,6 @@ esw_compile_actions(struct eswitch *sw, const struct rte_flow_action *acts,
         case RTE_FLOW_ACTION_TYPE_DEC_TTL:
             need_l3 = -1;
             a = esw_add_op(r, ESW_OP_DEC_TTL);
-            r->dec_ttl = true;
             desc_add(r, " dec_ttl");
             break;
 
@@ -646,7 +704,7 @@ esw_compile_actions(struct eswitch *sw, const struct rte_flow_action *acts,
             if (fate) {
                 return esw_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION,
                                act, "only one fate action (PORT_ID, "
-                               "REPRESENTED_PORT or DROP) per rule");
+                               "REPRESENTED_PORT, JUMP or DROP) per rule");
             }
             if (act->type == RTE_FLOW_ACTION_TYPE_PORT_ID) {
                 id = ((const struct rte_flow_action_port_id *)
@@ -661,10 +719,35 @@ esw_compile_actions(struct eswitch *sw, const struct rte_flow_action *acts,
                                "action %s: port %u is not a port of "
                                "switch %s", name, id, sw->name);
             }
-            r->out = eswitch_port_by_id(sw, id);
+            r->fate = ESW_FATE_PORT;
             r->out_port = id;
             fate = true;
             desc_add(r, " port_id=%u", id);
+            break;
+        }
+
+        case RTE_FLOW_ACTION_TYPE_JUMP: {
+            const struct rte_flow_action_jump *j = act->conf;
+
+            if (fate) {
+                return esw_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION,
+                               act, "only one fate action (PORT_ID, "
+                               "REPRESENTED_PORT, JUMP or DROP) per rule");
+            }
+            if (sw->group_miss == ESW_GROUP_MISS_NONE) {
+                return esw_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION,
+                               act, "action JUMP not supported (switch %s "
+                               "has no groups: group-miss=none)", sw->name);
+            }
+            if (j->group == r->group) {
+                return esw_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION,
+                               act, "target group must be other than the "
+                               "current flow group");
+            }
+            r->fate = ESW_FATE_JUMP;
+            r->jump_group = j->group;
+            fate = true;
+            desc_add(r, " jump=%u", j->group);
             break;
         }
 
@@ -672,9 +755,9 @@ esw_compile_actions(struct eswitch *sw, const struct rte_flow_action *acts,
             if (fate) {
                 return esw_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION,
                                act, "only one fate action (PORT_ID, "
-                               "REPRESENTED_PORT or DROP) per rule");
+                               "REPRESENTED_PORT, JUMP or DROP) per rule");
             }
-            r->drop = true;
+            r->fate = ESW_FATE_DROP;
             fate = true;
             desc_add(r, " drop");
             break;
@@ -687,10 +770,14 @@ esw_compile_actions(struct eswitch *sw, const struct rte_flow_action *acts,
         if (act->type != RTE_FLOW_ACTION_TYPE_VOID
             && act->type != RTE_FLOW_ACTION_TYPE_COUNT
             && act->type != RTE_FLOW_ACTION_TYPE_DROP
+            && act->type != RTE_FLOW_ACTION_TYPE_JUMP
             && act->type != RTE_FLOW_ACTION_TYPE_PORT_ID
-            && act->type != RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT && !a) {
-            return esw_err(error, E2BIG, RTE_FLOW_ERROR_TYPE_ACTION, act,
-                           "more than %d modify actions", ESW_MAX_ACTIONS);
+            && act->type != RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT
+            && (!a || r->n_modify > ESW_MODIFY_BUDGET)) {
+            /* mlx5: MLX5_MAX_MODIFY_NUM in flow_dv_convert_modify_action. */
+            return esw_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION, act,
+                           "too many items to modify (%u commands, at most "
+                           "%d)", r->n_modify, ESW_MODIFY_BUDGET);
         }
         /* Like mlx5: header rewrites need the header in the pattern. */
         if (need_l3 > 0 && m->l3 != need_l3) {
@@ -706,20 +793,64 @@ esw_compile_actions(struct eswitch *sw, const struct rte_flow_action *acts,
     }
     if (!fate) {
         return esw_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION_NUM, acts,
-                       "no fate action (PORT_ID, REPRESENTED_PORT or DROP)");
+                       "no fate action (PORT_ID, REPRESENTED_PORT, JUMP or "
+                       "DROP)");
     }
     return 0;
+}
+
+/* The compiled pattern as (key, mask) of the rule. */
+static void
+esw_build_key(const struct esw_match *m, struct esw_rule *r)
+{
+    uint8_t *k = r->key.b, *mk = r->mask.b;
+
+    memset(&r->key, 0, sizeof r->key);
+    memset(&r->mask, 0, sizeof r->mask);
+    r->src_port = m->src_port;
+    k[ESW_K_SRC] = m->src_port >> 8;
+    k[ESW_K_SRC + 1] = m->src_port & 0xff;
+    mk[ESW_K_SRC] = mk[ESW_K_SRC + 1] = 0xff;
+    r->has_vlan = m->has_vlan;
+    if (m->has_vlan >= 0) {
+        k[ESW_K_FLAGS] = m->has_vlan ? ESW_KF_VLAN : 0;
+        mk[ESW_K_FLAGS] = ESW_KF_VLAN;
+    }
+    r->eth_item = m->eth;
+    r->l3 = m->l3;
+    r->l4_proto = m->l4_proto;
+    r->l3_len = m->l3_len;
+    r->l4_len = m->l4_len;
+    if (m->eth) {
+        /* The ether type is the one after any VLAN tags, like the NIC's
+         * parser: ETH without a VLAN item matches tagged frames too. */
+        memcpy(k + ESW_K_ETH, m->eth_spec, RTE_ETHER_HDR_LEN);
+        memcpy(mk + ESW_K_ETH, m->eth_mask, RTE_ETHER_HDR_LEN);
+    }
+    if (m->l3) {
+        k[ESW_K_L3] = m->l3;
+        mk[ESW_K_L3] = 0xff;
+        memcpy(k + ESW_K_L3H, m->l3_spec, m->l3_len);
+        memcpy(mk + ESW_K_L3H, m->l3_mask, m->l3_len);
+    }
+    if (m->l4_proto >= 0) {
+        k[ESW_K_L4] = m->l4_proto;
+        mk[ESW_K_L4] = 0xff;
+        memcpy(k + ESW_K_L4H, m->l4_spec, m->l4_len);
+        memcpy(mk + ESW_K_L4H, m->l4_mask, m->l4_len);
+    }
 }
 
 /* Caller holds sw->lock. */
 static int
 esw_compile(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
             const struct rte_flow_item *items,
-            const struct rte_flow_action *acts, struct rte_flow *r,
+            const struct rte_flow_action *acts, struct esw_rule *r,
             struct rte_flow_error *error)
 {
     struct eswitch_port *port = dev->data->dev_private;
     struct eswitch *sw = port->sw;
+    struct esw_compiled c;
     int err;
 
     if (!sw) {
@@ -741,27 +872,34 @@ esw_compile(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
                        : RTE_FLOW_ERROR_TYPE_ATTR_EGRESS, attr,
                        "cannot use attr ingress/egress with attr transfer");
     }
-    if (attr->group) {
+    if (attr->group && sw->group_miss == ESW_GROUP_MISS_NONE) {
         return esw_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ATTR_GROUP, attr,
-                       "only group 0 is supported");
+                       "only group 0 is supported (switch %s has no "
+                       "groups: group-miss=none)", sw->name);
     }
     if (attr->priority > ESW_MAX_PRIORITY) {
         return esw_err(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ATTR_PRIORITY,
-                       attr, "priority %u above %u", attr->priority,
-                       ESW_MAX_PRIORITY);
+                       attr, "priority out of range (%u > %u)",
+                       attr->priority, ESW_MAX_PRIORITY);
     }
 
     memset(r, 0, sizeof *r);
+    memset(&c, 0, sizeof c);
+    c.r = r;
+    r->group = attr->group;
     r->priority = attr->priority;
     r->owner_port = dev->data->port_id;
-    r->src = port;              /* Implicit source: the port itself. */
-    r->match.src_port = dev->data->port_id;
-    r->match.has_vlan = -1;
-    r->match.l4_proto = -1;
-    err = esw_compile_pattern(sw, items, r, error);
+    /* Implicit source: the port itself. */
+    c.match.src_port = dev->data->port_id;
+    c.match.has_vlan = -1;
+    c.match.l4_proto = -1;
+    err = esw_compile_pattern(sw, items, &c, error);
     if (!err) {
-        desc_match(r);
-        err = esw_compile_actions(sw, acts, r, error);
+        desc_match(r, &c.match);
+        err = esw_compile_actions(sw, acts, &c, error);
+    }
+    if (!err) {
+        esw_build_key(&c.match, r);
     }
     return err;
 }
@@ -773,7 +911,7 @@ esw_flow_validate(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
                   struct rte_flow_error *error)
 {
     struct eswitch_port *port = dev->data->dev_private;
-    struct rte_flow *r;
+    struct esw_rule *r;
     int err;
 
     r = rte_malloc("eswitch_rule", sizeof *r, 0);
@@ -800,7 +938,8 @@ esw_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
 {
     struct eswitch_port *port = dev->data->dev_private;
     struct eswitch *sw = port->sw;
-    struct rte_flow *r;
+    struct esw_rule *r;
+    uint32_t handle;
     int err;
 
     r = rte_zmalloc("eswitch_rule", sizeof *r, 0);
@@ -820,6 +959,13 @@ esw_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
     if (err) {
         goto error;
     }
+    if (!dev->data->dev_started) {
+        /* mlx5 keeps no rules on a stopped port (dev_stop flushed them);
+         * rte_flow does not promise creating one works there. */
+        esw_err(error, ENODEV, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
+                "port %u is not started", dev->data->port_id);
+        goto error;
+    }
     sw->n_creates++;
     if (sw->fail_every && sw->n_creates % sw->fail_every == 0) {
         sw->n_injected++;
@@ -836,9 +982,15 @@ esw_flow_create(struct rte_eth_dev *dev, const struct rte_flow_attr *attr,
                 "table full (capacity %u)", sw->capacity);
         goto error;
     }
-    esw_rules_insert(sw, r);
+    err = esw_rules_insert(sw, r);
+    if (err) {
+        esw_err(error, -err, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
+                "cannot insert the rule: %s", strerror(-err));
+        goto error;
+    }
+    handle = r->handle;
     rte_rwlock_write_unlock(&sw->lock);
-    return r;
+    return handle_to_flow(handle);
 
 error:
     rte_rwlock_write_unlock(&sw->lock);
@@ -852,21 +1004,24 @@ esw_flow_destroy(struct rte_eth_dev *dev, struct rte_flow *flow,
 {
     struct eswitch_port *port = dev->data->dev_private;
     struct eswitch *sw = port->sw;
-    int err = 0;
+    struct esw_rule *r;
 
     if (!sw) {
         return esw_err(error, ENODEV, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
                        "port %u is not in a switch", dev->data->port_id);
     }
     rte_rwlock_write_lock(&sw->lock);
-    if (!esw_rule_valid(sw, flow)) {
-        err = esw_err(error, ENOENT, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
-                      "unknown flow handle");
+    r = esw_rule_by_handle(port, flow_to_handle(flow));
+    if (r) {
+        esw_rules_remove(sw, r);
     } else {
-        esw_rules_remove(sw, flow);
+        /* As mlx5_flow_destroy(): an index that names no flow is
+         * ignored.  One that names another flow destroys that one. */
+        sw->n_stale_destroys++;
+        eswitch_state_changed(sw);
     }
     rte_rwlock_write_unlock(&sw->lock);
-    return err;
+    return 0;
 }
 
 static int
@@ -893,6 +1048,7 @@ esw_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
     struct eswitch_port *port = dev->data->dev_private;
     struct eswitch *sw = port->sw;
     struct rte_flow_query_count *q = data;
+    struct esw_rule *r;
     int err = 0;
 
     while (action && action->type == RTE_FLOW_ACTION_TYPE_VOID) {
@@ -910,29 +1066,52 @@ esw_flow_query(struct rte_eth_dev *dev, struct rte_flow *flow,
         return esw_err(error, ENODEV, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
                        "port %u is not in a switch", dev->data->port_id);
     }
-    rte_rwlock_read_lock(&sw->lock);
-    if (!esw_rule_valid(sw, flow)) {
-        err = esw_err(error, ENOENT, RTE_FLOW_ERROR_TYPE_HANDLE, flow,
+    /* The write lock: a reset moves the bases. */
+    rte_rwlock_write_lock(&sw->lock);
+    r = esw_rule_by_handle(port, flow_to_handle(flow));
+    if (!r) {
+        /* mlx5: ENOENT with type UNSPECIFIED, not HANDLE. */
+        err = esw_err(error, ENOENT, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
                       "unknown flow handle");
-    } else if (!flow->count) {
+    } else if (!r->count) {
         err = esw_err(error, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION, action,
                       "rule has no COUNT action");
     } else {
-        /* Lifetime counters stay for the state file; a reset (OVS
-         * always asks for one) only moves the base. */
-        uint64_t h = __atomic_load_n(&flow->hits, __ATOMIC_RELAXED);
-        uint64_t b = __atomic_load_n(&flow->bytes, __ATOMIC_RELAXED);
-
-        q->hits = h - flow->hits_base;
-        q->bytes = b - flow->bytes_base;
+        /* From the cache the background refresh fills (about once a
+         * second, like mlx5's); lifetime counters stay for the state
+         * file, a reset only moves the bases. */
+        q->hits = r->cached_hits - r->hits_base;
+        q->bytes = r->cached_bytes - r->bytes_base;
         if (q->reset) {
-            flow->hits_base = h;
-            flow->bytes_base = b;
+            r->hits_base = r->cached_hits;
+            r->bytes_base = r->cached_bytes;
         }
-    }
-    if (!err) {
         q->hits_set = 1;
         q->bytes_set = 1;
+    }
+    rte_rwlock_write_unlock(&sw->lock);
+    return err;
+}
+
+/* mlx5: the E-Switch manager (the uplink) for every port of the switch. */
+static int
+esw_flow_pick_transfer_proxy(struct rte_eth_dev *dev, uint16_t *proxy,
+                             struct rte_flow_error *error)
+{
+    struct eswitch_port *port = dev->data->dev_private;
+    struct eswitch *sw = port->sw;
+    int err = 0;
+
+    if (!sw) {
+        return esw_err(error, ENODEV, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
+                       "port %u is not in a switch", dev->data->port_id);
+    }
+    rte_rwlock_read_lock(&sw->lock);
+    if (sw->uplink) {
+        *proxy = sw->uplink->port_id;
+    } else {
+        err = esw_err(error, ENODEV, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
+                      "switch %s has no uplink (transfer proxy)", sw->name);
     }
     rte_rwlock_read_unlock(&sw->lock);
     return err;
@@ -944,4 +1123,5 @@ const struct rte_flow_ops eswitch_flow_ops = {
     .destroy = esw_flow_destroy,
     .flush = esw_flow_flush,
     .query = esw_flow_query,
+    .pick_transfer_proxy = esw_flow_pick_transfer_proxy,
 };

@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * The switch's transfer table: rule lists per source port (ordered by
- * priority, then age), packet matching and the rewrite actions with
+ * The switch's transfer table, as mlx5 software steering builds it: per
+ * group, one matcher (a hash table) per distinct (priority, mask); a
+ * packet visits the matchers of group 0 in priority order, JUMPs to other
+ * groups, and a miss in a group other than 0 continues at the source
+ * port's software path (rx burst).  Plus the rewrite actions with
  * checksum maintenance, i.e. what the NIC does in hardware.
  */
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
+#include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
@@ -49,6 +55,7 @@ esw_pkt_parse(struct esw_pkt *p, uint8_t *d, uint32_t len)
 {
     uint16_t type;
     uint8_t proto;
+    int tags;
 
     memset(p, 0, sizeof *p);
     p->data = d;
@@ -57,14 +64,21 @@ esw_pkt_parse(struct esw_pkt *p, uint8_t *d, uint32_t len)
     if (len < RTE_ETHER_HDR_LEN) {
         return;
     }
-    type = (d[ETH_TYPE_OFS] << 8) | d[ETH_TYPE_OFS + 1];
-    if (type == RTE_ETHER_TYPE_VLAN || type == RTE_ETHER_TYPE_QINQ
-        || type == RTE_ETHER_TYPE_QINQ1) {
-        /* The model does not look behind VLAN tags. */
-        p->has_vlan = true;
-        return;
-    }
+    /* Like the NIC's parser: the L3 type and header come after up to
+     * two VLAN tags. */
     p->l3_off = RTE_ETHER_HDR_LEN;
+    type = (d[ETH_TYPE_OFS] << 8) | d[ETH_TYPE_OFS + 1];
+    for (tags = 0; tags < 2 && (type == RTE_ETHER_TYPE_VLAN
+                                || type == RTE_ETHER_TYPE_QINQ
+                                || type == RTE_ETHER_TYPE_QINQ1); tags++) {
+        if (len < (uint32_t) p->l3_off + 4) {
+            return;
+        }
+        p->has_vlan = true;
+        type = (d[p->l3_off + 2] << 8) | d[p->l3_off + 3];
+        p->l3_off += 4;
+    }
+    p->eth_type = type;
     if (type == RTE_ETHER_TYPE_IPV4) {
         const uint8_t *ip = d + p->l3_off;
         uint16_t ihl, frag;
@@ -101,53 +115,33 @@ esw_pkt_parse(struct esw_pkt *p, uint8_t *d, uint32_t len)
     }
 }
 
-static bool
-masked_equal(const uint8_t *data, const uint8_t *spec, const uint8_t *mask,
-             unsigned int n)
+/* The packet as a lookup key. */
+void
+esw_pkt_key(const struct esw_pkt *p, uint16_t src_port, struct esw_key *k)
 {
-    unsigned int i;
+    uint8_t *b = k->b;
 
-    for (i = 0; i < n; i++) {
-        if ((data[i] & mask[i]) != spec[i]) {
-            return false;
-        }
+    memset(k, 0, sizeof *k);
+    b[ESW_K_SRC] = src_port >> 8;
+    b[ESW_K_SRC + 1] = src_port & 0xff;
+    b[ESW_K_FLAGS] = p->has_vlan ? ESW_KF_VLAN : 0;
+    b[ESW_K_L3] = p->l3;
+    b[ESW_K_L4] = p->l4_proto >= 0 ? p->l4_proto : ESW_L4_NONE;
+    if (p->len >= RTE_ETHER_HDR_LEN) {
+        memcpy(b + ESW_K_ETH, p->data, 12);
+        b[ESW_K_ETH + 12] = p->eth_type >> 8;
+        b[ESW_K_ETH + 13] = p->eth_type & 0xff;
     }
-    return true;
-}
+    if (p->l3) {
+        uint32_t n = RTE_MIN(p->len - p->l3_off, 40u);
 
-bool
-esw_rule_matches(const struct rte_flow *r, const struct esw_pkt *p)
-{
-    const struct esw_match *m = &r->match;
+        memcpy(b + ESW_K_L3H, p->data + p->l3_off, n);
+    }
+    if (p->l4_proto >= 0) {
+        uint32_t n = RTE_MIN(p->len - p->l4_off, 20u);
 
-    if (m->has_vlan >= 0 && m->has_vlan != p->has_vlan) {
-        return false;
+        memcpy(b + ESW_K_L4H, p->data + p->l4_off, n);
     }
-    if (m->eth && (p->len < RTE_ETHER_HDR_LEN
-                   || !masked_equal(p->data, m->eth_spec, m->eth_mask,
-                                    RTE_ETHER_HDR_LEN))) {
-        return false;
-    }
-    if (m->l3) {
-        if (p->l3 != m->l3
-            || !masked_equal(p->data + p->l3_off, m->l3_spec, m->l3_mask,
-                             m->l3_len)) {
-            return false;
-        }
-    }
-    if (m->l4_proto >= 0) {
-        if (p->l4_proto != m->l4_proto) {
-            return false;
-        }
-        if (m->l4_len) {
-            if (p->len < (uint32_t) p->l4_off + m->l4_len
-                || !masked_equal(p->data + p->l4_off, m->l4_spec,
-                                 m->l4_mask, m->l4_len)) {
-                return false;
-            }
-        }
-    }
-    return true;
 }
 
 /* RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m'), on 16-bit words as stored,
@@ -230,22 +224,15 @@ set_field(const struct esw_pkt *p, unsigned int ofs, const uint8_t *val,
     memcpy(field, val, len);
 }
 
-/* Returns false if the packet must go to the slow path instead. */
-static bool
-esw_apply(const struct rte_flow *r, const struct esw_pkt *p)
+/* Rewrites 'p' in place.  DEC_TTL is mlx5's: "add 0xff" to the TTL or
+ * hop limit, so 1 leaves as 0 and 0 as 255; nothing expires here. */
+static void
+esw_apply(const struct esw_rule *r, const struct esw_pkt *p)
 {
     uint8_t *ip = p->data + p->l3_off;
     bool ip4_csum = false;
     unsigned int i;
 
-    if (r->dec_ttl) {
-        uint8_t ttl = p->l3 == 4 ? ip[IP4_TTL_OFS] : ip[IP6_HLIM_OFS];
-
-        if (ttl <= 1) {
-            /* Expiring: the slow path sends ICMP time exceeded. */
-            return false;
-        }
-    }
     for (i = 0; i < r->n_acts; i++) {
         const struct esw_action *a = &r->acts[i];
 
@@ -275,10 +262,10 @@ esw_apply(const struct rte_flow *r, const struct esw_pkt *p)
             break;
         case ESW_OP_DEC_TTL:
             if (p->l3 == 4) {
-                ip[IP4_TTL_OFS]--;
+                ip[IP4_TTL_OFS] += 0xff;
                 ip4_csum = true;
             } else if (p->l3 == 6) {
-                ip[IP6_HLIM_OFS]--;
+                ip[IP6_HLIM_OFS] += 0xff;
             }
             break;
         case ESW_OP_SET_TTL:
@@ -304,7 +291,6 @@ esw_apply(const struct rte_flow *r, const struct esw_pkt *p)
         h->hdr_checksum = 0;
         h->hdr_checksum = rte_ipv4_cksum(h);
     }
-    return true;
 }
 
 /* Completes a CHECKSUM_PARTIAL TCP/UDP checksum left by the sender. */
@@ -344,122 +330,475 @@ esw_fix_partial_csum(uint8_t *data, uint32_t len)
     memcpy(csum, &c, 2);
 }
 
+
+/* Lookup. */
+
+static uint32_t
+key_hash(const struct esw_key *k)
+{
+    return rte_jhash(k->b, sizeof k->b, 0);
+}
+
+static void
+key_and(struct esw_key *out, const struct esw_key *a, const struct esw_key *m)
+{
+    unsigned int i;
+
+    for (i = 0; i < ESW_KEY_LEN; i++) {
+        out->b[i] = a->b[i] & m->b[i];
+    }
+}
+
+static struct esw_group *
+group_find(struct eswitch *sw, uint32_t id)
+{
+    struct esw_group *g;
+
+    TAILQ_FOREACH (g, &sw->groups, next) {
+        if (g->id == id) {
+            return g;
+        }
+    }
+    return NULL;
+}
+
+/* The newest matching rule of 'm' for 'key' (already masked). */
+static struct esw_rule *
+matcher_lookup(const struct esw_matcher *m, const struct esw_key *masked)
+{
+    struct esw_rule *r;
+
+    for (r = m->buckets[key_hash(masked) & (m->n_buckets - 1)]; r;
+         r = r->hnext) {
+        if (!memcmp(r->key.b, masked->b, ESW_KEY_LEN)) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* The rule of group 'g' that 'pkt' hits, or NULL. */
+static struct esw_rule *
+group_lookup(const struct esw_group *g, const struct esw_key *pkt)
+{
+    const struct esw_matcher *m;
+
+    TAILQ_FOREACH (m, &g->matchers, next) {
+        struct esw_key masked;
+        struct esw_rule *r;
+
+        key_and(&masked, pkt, &m->mask);
+        r = matcher_lookup(m, &masked);
+        if (r) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* Runs 'm' received on 'in' through the table; returns true if hardware
+ * consumed it (forwarded or dropped), false if it goes to the
+ * application, possibly rewritten by rules it met on the way.  Caller
+ * holds sw->lock for reading. */
 bool
 esw_rules_process(struct eswitch_port *in, struct rte_mbuf *m)
 {
     uint32_t len = rte_pktmbuf_data_len(m);
-    struct eswitch_port *out;
-    struct rte_flow *r;
+    struct eswitch *sw = in->sw;
+    uint32_t group = 0;
     struct esw_pkt p;
-    int err;
+    struct esw_key key;
+    int hops;
 
     esw_pkt_parse(&p, rte_pktmbuf_mtod(m, uint8_t *), len);
-    TAILQ_FOREACH (r, &in->rules, next) {
-        if (esw_rule_matches(r, &p)) {
-            break;
-        }
-    }
-    if (!r || !esw_apply(r, &p)) {
-        return false;
-    }
-    __atomic_fetch_add(&r->hits, 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&r->bytes, len, __ATOMIC_RELAXED);
+    esw_pkt_key(&p, in->port_id, &key);
+    for (hops = 0; hops < ESW_MAX_JUMPS; hops++) {
+        const struct esw_group *g = group_find(sw, group);
+        struct esw_rule *r = g ? group_lookup(g, &key) : NULL;
+        struct eswitch_port *out;
 
-    out = r->out;
-    if (out) {
-        err = esw_sock_send_raw(out, p.data, len);
-        if (err) {
-            __atomic_fetch_add(&out->hw_tx_errs, 1, __ATOMIC_RELAXED);
-        } else {
-            __atomic_fetch_add(&out->hw_tx_pkts, 1, __ATOMIC_RELAXED);
-            __atomic_fetch_add(&out->hw_tx_bytes, len, __ATOMIC_RELAXED);
+        if (!r) {
+            if (group) {
+                /* mlx5 (rdma-core DR): a table's default miss goes where
+                 * "no rule" goes, the source port's representor. */
+                __atomic_fetch_add(&sw->group_misses, 1, __ATOMIC_RELAXED);
+            }
+            return false;
+        }
+        __atomic_fetch_add(&r->hits, 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&r->bytes, len, __ATOMIC_RELAXED);
+        if (r->n_acts) {
+            esw_apply(r, &p);
+            esw_pkt_parse(&p, p.data, len);
+            esw_pkt_key(&p, in->port_id, &key);
+        }
+        switch (r->fate) {
+        case ESW_FATE_JUMP:
+            group = r->jump_group;
+            continue;
+        case ESW_FATE_DROP:
+            rte_pktmbuf_free(m);
+            return true;
+        case ESW_FATE_PORT:
+            /* The port may be gone: mlx5 keeps a proxy's rules that
+             * point at a closed representor. */
+            out = eswitch_port_by_id(sw, r->out_port);
+            if (!out) {
+                __atomic_fetch_add(&sw->lost_tx, 1, __ATOMIC_RELAXED);
+            } else if (esw_sock_send_raw(out, p.data, len)) {
+                __atomic_fetch_add(&out->hw_tx_errs, 1, __ATOMIC_RELAXED);
+            } else {
+                __atomic_fetch_add(&out->hw_tx_pkts, 1, __ATOMIC_RELAXED);
+                __atomic_fetch_add(&out->hw_tx_bytes, len,
+                                   __ATOMIC_RELAXED);
+            }
+            rte_pktmbuf_free(m);
+            return true;
         }
     }
+    __atomic_fetch_add(&sw->jump_loops, 1, __ATOMIC_RELAXED);
     rte_pktmbuf_free(m);
     return true;
 }
 
 /* Table maintenance; callers hold sw->lock for writing. */
 
-void
-esw_rules_insert(struct eswitch *sw, struct rte_flow *r)
+static int
+matcher_grow(struct esw_matcher *m)
 {
-    struct eswitch_port *src = r->src;
-    struct rte_flow *pos;
+    uint32_t n = m->n_buckets ? m->n_buckets * 2 : 16;
+    struct esw_rule **b = calloc(n, sizeof *b);
+    uint32_t i;
 
-    r->id = sw->next_rule_id++;
-    r->magic = ESW_RULE_MAGIC;
-    r->sw = sw;
-    /* Lower priority value wins; among equals, the older rule.  Scan from
-     * the tail: rules mostly arrive in priority order, so insertion stays
-     * O(1) with hundreds of thousands of rules. */
-    TAILQ_FOREACH_REVERSE (pos, &src->rules, esw_rule_list, next) {
-        if (pos->priority <= r->priority) {
+    if (!b) {
+        return -ENOMEM;
+    }
+    for (i = 0; i < m->n_buckets; i++) {
+        struct esw_rule *r, *nxt;
+
+        for (r = m->buckets[i]; r; r = nxt) {
+            uint32_t h = key_hash(&r->key) & (n - 1);
+
+            nxt = r->hnext;
+            r->hnext = b[h];
+            b[h] = r;
+        }
+    }
+    /* Keep "newest first" within a bucket: rehashing reversed each
+     * chain, so restore the order by reversing every new chain. */
+    for (i = 0; i < n; i++) {
+        struct esw_rule *prev = NULL, *r = b[i], *nxt;
+
+        for (; r; r = nxt) {
+            nxt = r->hnext;
+            r->hnext = prev;
+            prev = r;
+        }
+        b[i] = prev;
+    }
+    free(m->buckets);
+    m->buckets = b;
+    m->n_buckets = n;
+    return 0;
+}
+
+static struct esw_matcher *
+matcher_get(struct eswitch *sw, struct esw_group *g, uint32_t priority,
+            const struct esw_key *mask)
+{
+    struct esw_matcher *m, *pos;
+
+    TAILQ_FOREACH (m, &g->matchers, next) {
+        if (m->priority == priority
+            && !memcmp(m->mask.b, mask->b, ESW_KEY_LEN)) {
+            return m;
+        }
+    }
+    m = calloc(1, sizeof *m);
+    if (!m || matcher_grow(m)) {
+        free(m);
+        return NULL;
+    }
+    m->group = g->id;
+    m->priority = priority;
+    m->mask = *mask;
+    m->seq = ++sw->matcher_seq;
+    /* Priority order; the newest matcher first among equals. */
+    TAILQ_FOREACH (pos, &g->matchers, next) {
+        if (pos->priority >= priority) {
             break;
         }
     }
     if (pos) {
-        TAILQ_INSERT_AFTER(&src->rules, pos, r, next);
+        TAILQ_INSERT_BEFORE(pos, m, next);
     } else {
-        TAILQ_INSERT_HEAD(&src->rules, r, next);
+        TAILQ_INSERT_TAIL(&g->matchers, m, next);
     }
+    sw->n_matchers++;
+    if (sw->n_matchers > sw->peak_matchers) {
+        sw->peak_matchers = sw->n_matchers;
+    }
+    return m;
+}
+
+static uint8_t
+l3_bit(uint8_t l3)
+{
+    return l3 == 4 ? 2 : l3 == 6 ? 4 : 1;
+}
+
+/* True if 'a' and 'b' do different things to a packet. */
+static bool
+rules_differ(const struct esw_rule *a, const struct esw_rule *b)
+{
+    return (a->fate != b->fate
+            || (a->fate == ESW_FATE_PORT && a->out_port != b->out_port)
+            || (a->fate == ESW_FATE_JUMP && a->jump_group != b->jump_group)
+            || a->n_acts != b->n_acts
+            || memcmp(a->acts, b->acts, a->n_acts * sizeof a->acts[0]));
+}
+
+/* True if some packet matches both 'a' and 'b'. */
+static bool
+rules_intersect(const struct esw_rule *a, const struct esw_rule *b)
+{
+    unsigned int i;
+
+    for (i = 0; i < ESW_KEY_LEN; i++) {
+        if ((a->key.b[i] ^ b->key.b[i]) & a->matcher->mask.b[i]
+            & b->matcher->mask.b[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Equal priorities that overlap are undefined on mlx5 (software steering
+ * prefers the newest matcher): flags 'r' if a rule of its group and
+ * priority matches a common packet and does something else. */
+static bool
+check_overlap(const struct esw_group *g, const struct esw_rule *r)
+{
+    const struct esw_matcher *m;
+
+    TAILQ_FOREACH (m, &g->matchers, next) {
+        uint32_t i;
+
+        if (m->priority != r->priority || !m->n_by_src[r->src_port]) {
+            continue;
+        }
+        if (m == r->matcher) {
+            /* Same mask: only an equal key overlaps, in r's bucket. */
+            const struct esw_rule *x;
+
+            for (x = m->buckets[key_hash(&r->key) & (m->n_buckets - 1)];
+                 x; x = x->hnext) {
+                if (x != r && !memcmp(x->key.b, r->key.b, ESW_KEY_LEN)
+                    && rules_differ(x, r)) {
+                    return true;
+                }
+            }
+            continue;
+        }
+        if (m->mask.b[ESW_K_L3] && r->matcher->mask.b[ESW_K_L3]
+            && !(m->l3_seen & l3_bit(r->l3))) {
+            continue;
+        }
+        for (i = 0; i < m->n_buckets; i++) {
+            const struct esw_rule *x;
+
+            for (x = m->buckets[i]; x; x = x->hnext) {
+                if (x != r && x->src_port == r->src_port
+                    && rules_intersect(x, r) && rules_differ(x, r)) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+static int
+handle_alloc(struct esw_handles *h, struct esw_rule *r)
+{
+    uint32_t id;
+
+    if (h->n_free) {
+        id = h->free[--h->n_free];
+    } else {
+        if (h->high + 1 >= h->size) {
+            uint32_t n = h->size ? h->size * 2 : 64;
+            struct esw_rule **rules = realloc(h->rules, n * sizeof *rules);
+            uint32_t *fr;
+
+            if (!rules) {
+                return -ENOMEM;
+            }
+            memset(rules + h->size, 0, (n - h->size) * sizeof *rules);
+            h->rules = rules;
+            fr = realloc(h->free, n * sizeof *fr);
+            if (!fr) {
+                return -ENOMEM;
+            }
+            h->free = fr;
+            h->size = n;
+        }
+        id = ++h->high;
+    }
+    h->rules[id] = r;
+    r->handle = id;
+    return 0;
+}
+
+static void
+handle_release(struct esw_handles *h, uint32_t id)
+{
+    h->rules[id] = NULL;
+    h->free[h->n_free++] = id;  /* Reused first, like mlx5's pool cache. */
+}
+
+void
+esw_handles_free(struct esw_handles *h)
+{
+    free(h->rules);
+    free(h->free);
+    memset(h, 0, sizeof *h);
+}
+
+struct esw_rule *
+esw_rule_by_handle(struct eswitch_port *owner, uint32_t handle)
+{
+    const struct esw_handles *h = &owner->handles;
+
+    return handle && handle <= h->high ? h->rules[handle] : NULL;
+}
+
+/* Puts 'r' (compiled, with r->mask) into the table.  Returns 0 or a
+ * negative errno value. */
+int
+esw_rules_insert(struct eswitch *sw, struct esw_rule *r)
+{
+    struct eswitch_port *owner = eswitch_port_by_id(sw, r->owner_port);
+    struct eswitch_port *src = eswitch_port_by_id(sw, r->src_port);
+    struct esw_group *g = group_find(sw, r->group);
+    struct esw_matcher *m;
+    uint32_t h;
+
+    if (!owner) {
+        return -ENODEV;
+    }
+    if (!g) {
+        g = calloc(1, sizeof *g);
+        if (!g) {
+            return -ENOMEM;
+        }
+        g->id = r->group;
+        TAILQ_INIT(&g->matchers);
+        TAILQ_INSERT_TAIL(&sw->groups, g, next);
+    }
+    m = matcher_get(sw, g, r->priority, &r->mask);
+    if (!m || handle_alloc(&owner->handles, r)) {
+        return -ENOMEM;
+    }
+    if (m->n_rules + 1 > m->n_buckets) {
+        matcher_grow(m);        /* Only slower if it fails. */
+    }
+    key_and(&r->key, &r->key, &m->mask);
+    r->matcher = m;
+    r->sw = sw;
+    r->overlap = check_overlap(g, r);
+    if (r->overlap) {
+        sw->n_overlaps++;
+        ESW_LOG(WARNING, "switch %s: rule %u (port %u) overlaps a rule of "
+                "equal priority %u in group %u that does something else: "
+                "hardware picks either", sw->name, r->handle, r->owner_port,
+                r->priority, r->group);
+    }
+    h = key_hash(&r->key) & (m->n_buckets - 1);
+    r->hnext = m->buckets[h];   /* Newest first. */
+    m->buckets[h] = r;
+    m->n_rules++;
+    m->n_by_src[r->src_port]++;
+    m->l3_seen |= l3_bit(r->l3);
+    g->n_rules++;
+    TAILQ_INSERT_TAIL(&sw->rules, r, next);
+    owner->n_owned++;
     sw->n_rules++;
     if (sw->n_rules > sw->peak_rules) {
         sw->peak_rules = sw->n_rules;
     }
-    __atomic_fetch_add(&src->n_rules, 1, __ATOMIC_RELEASE);
+    if (src) {
+        __atomic_fetch_add(&src->n_rules, 1, __ATOMIC_RELEASE);
+    }
     eswitch_state_changed(sw);
+    return 0;
 }
 
 void
-esw_rules_remove(struct eswitch *sw, struct rte_flow *r)
+esw_rules_remove(struct eswitch *sw, struct esw_rule *r)
 {
-    TAILQ_REMOVE(&r->src->rules, r, next);
+    struct esw_matcher *m = r->matcher;
+    struct esw_group *g = group_find(sw, r->group);
+    struct eswitch_port *owner = eswitch_port_by_id(sw, r->owner_port);
+    struct eswitch_port *src = eswitch_port_by_id(sw, r->src_port);
+    struct esw_rule **pp;
+
+    for (pp = &m->buckets[key_hash(&r->key) & (m->n_buckets - 1)];
+         *pp != r; pp = &(*pp)->hnext) {
+        continue;
+    }
+    *pp = r->hnext;
+    m->n_rules--;
+    m->n_by_src[r->src_port]--;
+    if (!m->n_rules) {
+        TAILQ_REMOVE(&g->matchers, m, next);
+        free(m->buckets);
+        free(m);
+        sw->n_matchers--;
+    }
+    if (!--g->n_rules) {
+        TAILQ_REMOVE(&sw->groups, g, next);
+        free(g);
+    }
+    TAILQ_REMOVE(&sw->rules, r, next);
+    if (owner) {
+        handle_release(&owner->handles, r->handle);
+        owner->n_owned--;
+    }
+    if (src) {
+        __atomic_fetch_sub(&src->n_rules, 1, __ATOMIC_RELEASE);
+    }
     sw->n_rules--;
     sw->n_destroys++;
-    __atomic_fetch_sub(&r->src->n_rules, 1, __ATOMIC_RELEASE);
-    r->magic = 0;
     rte_free(r);
     eswitch_state_changed(sw);
 }
 
-bool
-esw_rule_valid(const struct eswitch *sw, const struct rte_flow *r)
-{
-    return r && r->magic == ESW_RULE_MAGIC && r->sw == sw;
-}
-
-void
-esw_rules_purge_port(struct eswitch *sw, uint16_t port_id)
-{
-    unsigned int i;
-
-    for (i = 0; i < sw->n_ports; i++) {
-        struct rte_flow *r, *nxt;
-
-        RTE_TAILQ_FOREACH_SAFE (r, &sw->ports[i]->rules, next, nxt) {
-            if (r->src->port_id == port_id || r->owner_port == port_id
-                || (r->out && r->out->port_id == port_id)) {
-                esw_rules_remove(sw, r);
-            }
-        }
-    }
-}
-
+/* Removes the rules owned by 'port_id' (dev_stop, close, flush). */
 unsigned int
 esw_rules_flush_owner(struct eswitch *sw, uint16_t port_id)
 {
-    unsigned int i, n = 0;
+    struct esw_rule *r, *nxt;
+    unsigned int n = 0;
 
-    for (i = 0; i < sw->n_ports; i++) {
-        struct rte_flow *r, *nxt;
-
-        RTE_TAILQ_FOREACH_SAFE (r, &sw->ports[i]->rules, next, nxt) {
-            if (r->owner_port == port_id) {
-                esw_rules_remove(sw, r);
-                n++;
-            }
+    RTE_TAILQ_FOREACH_SAFE (r, &sw->rules, next, nxt) {
+        if (r->owner_port == port_id) {
+            esw_rules_remove(sw, r);
+            n++;
         }
     }
     return n;
+}
+
+/* The background counter refresh (mlx5_flow_query_alarm): queries return
+ * what this copied last.  Caller holds sw->lock. */
+void
+esw_rules_refresh_counters(struct eswitch *sw)
+{
+    struct esw_rule *r;
+
+    TAILQ_FOREACH (r, &sw->rules, next) {
+        r->cached_hits = __atomic_load_n(&r->hits, __ATOMIC_RELAXED);
+        r->cached_bytes = __atomic_load_n(&r->bytes, __ATOMIC_RELAXED);
+    }
 }

@@ -110,20 +110,37 @@ esw_sock_close(struct eswitch_port *port)
 }
 
 static bool
-esw_csum_not_ready(struct msghdr *msg)
+esw_auxdata(struct msghdr *msg, struct tpacket_auxdata *aux)
 {
     struct cmsghdr *c;
 
     for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
         if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA
             && c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
-            struct tpacket_auxdata aux;
-
-            memcpy(&aux, CMSG_DATA(c), sizeof aux);
-            return aux.tp_status & TP_STATUS_CSUMNOTREADY;
+            memcpy(aux, CMSG_DATA(c), sizeof *aux);
+            return true;
         }
     }
     return false;
+}
+
+/* The kernel hands AF_PACKET a received VLAN tag apart from the frame
+ * (PACKET_AUXDATA); a NIC sees it in the frame.  Puts it back. */
+static void
+esw_restore_vlan(struct rte_mbuf *m, const struct tpacket_auxdata *aux)
+{
+    uint16_t tpid = (aux->tp_status & TP_STATUS_VLAN_TPID_VALID
+                     ? aux->tp_vlan_tpid : RTE_ETHER_TYPE_VLAN);
+    uint8_t *d = (uint8_t *) rte_pktmbuf_prepend(m, 4);
+
+    if (!d) {
+        return;
+    }
+    memmove(d, d + 4, 2 * RTE_ETHER_ADDR_LEN);
+    d[12] = tpid >> 8;
+    d[13] = tpid & 0xff;
+    d[14] = aux->tp_vlan_tci >> 8;
+    d[15] = aux->tp_vlan_tci & 0xff;
 }
 
 uint16_t
@@ -176,6 +193,7 @@ esw_sock_rx(struct esw_rxq *rxq, struct rte_mbuf **bufs, uint16_t nb_pkts)
     for (i = 0; i < r; i++) {
         struct rte_mbuf *m = mbufs[i];
         uint32_t len = msgs[i].msg_len;
+        struct tpacket_auxdata aux;
 
         if (slls[i].sll_pkttype == PACKET_OUTGOING) {
             rte_pktmbuf_free(m);
@@ -191,10 +209,16 @@ esw_sock_rx(struct esw_rxq *rxq, struct rte_mbuf **bufs, uint16_t nb_pkts)
         m->data_len = len;
         m->pkt_len = len;
         m->port = port->port_id;
-        if (esw_csum_not_ready(&msgs[i].msg_hdr)) {
-            /* The sender left the L4 checksum to "hardware": finish it,
-             * as nobody downstream of this port would. */
-            esw_fix_partial_csum(rte_pktmbuf_mtod(m, uint8_t *), len);
+        if (esw_auxdata(&msgs[i].msg_hdr, &aux)) {
+            if (aux.tp_status & TP_STATUS_VLAN_VALID) {
+                esw_restore_vlan(m, &aux);
+                len = rte_pktmbuf_data_len(m);
+            }
+            if (aux.tp_status & TP_STATUS_CSUMNOTREADY) {
+                /* The sender left the L4 checksum to "hardware": finish
+                 * it, as nobody downstream of this port would. */
+                esw_fix_partial_csum(rte_pktmbuf_mtod(m, uint8_t *), len);
+            }
         }
 
         if (__atomic_load_n(&port->n_rules, __ATOMIC_RELAXED)) {

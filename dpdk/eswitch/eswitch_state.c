@@ -3,7 +3,8 @@
  * State file: lets tests (and people) see the model's "hardware" table.
  * Rewritten atomically (write to a temporary file, rename) from an EAL
  * alarm every ESW_STATE_PERIOD_US when the table or a counter changed.
- * The format is documented in dpdk/README.md.
+ * The format is documented in dpdk/README.md.  The same alarm refreshes
+ * the counter cache that queries read, every ESW_COUNTER_PERIOD_MS.
  */
 
 #include <errno.h>
@@ -28,18 +29,18 @@ eswitch_state_changed(struct eswitch *sw)
 static uint64_t
 eswitch_total_hits(struct eswitch *sw)
 {
+    const struct esw_rule *r;
     uint64_t sum = 0;
     unsigned int i;
 
-    for (i = 0; i < sw->n_ports; i++) {
-        const struct eswitch_port *p = sw->ports[i];
-        const struct rte_flow *r;
-
-        TAILQ_FOREACH (r, &p->rules, next) {
-            sum += __atomic_load_n(&r->hits, __ATOMIC_RELAXED);
-        }
-        sum += __atomic_load_n(&p->hw_tx_errs, __ATOMIC_RELAXED);
+    TAILQ_FOREACH (r, &sw->rules, next) {
+        sum += __atomic_load_n(&r->hits, __ATOMIC_RELAXED);
     }
+    for (i = 0; i < sw->n_ports; i++) {
+        sum += __atomic_load_n(&sw->ports[i]->hw_tx_errs, __ATOMIC_RELAXED);
+    }
+    sum += __atomic_load_n(&sw->group_misses, __ATOMIC_RELAXED);
+    sum += __atomic_load_n(&sw->lost_tx, __ATOMIC_RELAXED);
     return sum;
 }
 
@@ -60,10 +61,11 @@ eswitch_write_port(FILE *f, const struct eswitch_port *p)
     } else {
         fprintf(f, "%u", p->vf);
     }
-    fprintf(f, " rules=%u rx=%"PRIu64" rx_errs=%"PRIu64" hw_rx=%"PRIu64
-            " tx=%"PRIu64" tx_errs=%"PRIu64" hw_tx=%"PRIu64
+    fprintf(f, " started=%d owned=%u rules=%u rx=%"PRIu64" rx_errs=%"PRIu64
+            " hw_rx=%"PRIu64" tx=%"PRIu64" tx_errs=%"PRIu64" hw_tx=%"PRIu64
             " hw_tx_bytes=%"PRIu64" hw_tx_errs=%"PRIu64"\n",
-            p->n_rules, p->rxq.pkts, p->rxq.errs, p->rxq.hw_pkts, tx,
+            p->started, p->n_owned, p->n_rules, p->rxq.pkts, p->rxq.errs,
+            p->rxq.hw_pkts, tx,
             tx_errs, __atomic_load_n(&p->hw_tx_pkts, __ATOMIC_RELAXED),
             __atomic_load_n(&p->hw_tx_bytes, __ATOMIC_RELAXED),
             __atomic_load_n(&p->hw_tx_errs, __ATOMIC_RELAXED));
@@ -86,24 +88,33 @@ eswitch_state_write__(struct eswitch *sw, uint32_t gen)
         return -errno;
     }
     fprintf(f, "switch name=%s domain=%u capacity=%u fail_every=%u "
-            "rules=%u peak_rules=%u creates=%"PRIu64
-            " injected_failures=%"PRIu64" table_full=%"PRIu64
-            " destroys=%"PRIu64" gen=%u\n",
+            "group_miss=%s rules=%u peak_rules=%u masks=%u peak_masks=%u "
+            "overlaps=%"PRIu64" creates=%"PRIu64" injected_failures=%"PRIu64
+            " table_full=%"PRIu64" destroys=%"PRIu64" stale_destroys=%"PRIu64
+            " flushed=%"PRIu64" group_misses=%"PRIu64" jump_loops=%"PRIu64
+            " lost_tx=%"PRIu64" gen=%u\n",
             sw->name, sw->domain_id, sw->capacity, sw->fail_every,
-            sw->n_rules, sw->peak_rules, sw->n_creates, sw->n_injected,
-            sw->n_full, sw->n_destroys, gen);
+            sw->group_miss == ESW_GROUP_MISS_NONE ? "none" : "software",
+            sw->n_rules, sw->peak_rules, sw->n_matchers, sw->peak_matchers,
+            sw->n_overlaps, sw->n_creates, sw->n_injected, sw->n_full,
+            sw->n_destroys, sw->n_stale_destroys, sw->n_flushed,
+            __atomic_load_n(&sw->group_misses, __ATOMIC_RELAXED),
+            __atomic_load_n(&sw->jump_loops, __ATOMIC_RELAXED),
+            __atomic_load_n(&sw->lost_tx, __ATOMIC_RELAXED), gen);
     for (i = 0; i < sw->n_ports; i++) {
         eswitch_write_port(f, sw->ports[i]);
     }
-    for (i = 0; i < sw->n_ports; i++) {
-        const struct rte_flow *r;
+    if (sw->state_rules) {
+        const struct esw_rule *r;
 
-        TAILQ_FOREACH (r, &sw->ports[i]->rules, next) {
-            fprintf(f, "rule id=%"PRIu64" owner=%u src=%u prio=%u "
-                    "hits=%"PRIu64" bytes=%"PRIu64" %s\n",
-                    r->id, r->owner_port, r->match.src_port, r->priority,
+        TAILQ_FOREACH (r, &sw->rules, next) {
+            fprintf(f, "rule id=%u owner=%u src=%u group=%u prio=%u "
+                    "hits=%"PRIu64" bytes=%"PRIu64" overlap=%d%s\n",
+                    r->handle, r->owner_port, r->src_port, r->group,
+                    r->priority,
                     __atomic_load_n(&r->hits, __ATOMIC_RELAXED),
-                    __atomic_load_n(&r->bytes, __ATOMIC_RELAXED), r->desc);
+                    __atomic_load_n(&r->bytes, __ATOMIC_RELAXED),
+                    r->overlap, r->desc);
         }
     }
     fprintf(f, "end\n");
@@ -149,6 +160,16 @@ eswitch_state_alarm(void *sw_)
     uint32_t gen;
     uint64_t hits;
 
+    if (++sw->ticks % (ESW_COUNTER_PERIOD_MS * 1000
+                       / ESW_STATE_PERIOD_US) == 0) {
+        rte_rwlock_write_lock(&sw->lock);
+        esw_rules_refresh_counters(sw);
+        rte_rwlock_write_unlock(&sw->lock);
+    }
+    if (!sw->state_file[0]) {
+        rte_eal_alarm_set(ESW_STATE_PERIOD_US, eswitch_state_alarm, sw);
+        return;
+    }
     rte_rwlock_read_lock(&sw->lock);
     gen = __atomic_load_n(&sw->gen, __ATOMIC_RELAXED);
     hits = eswitch_total_hits(sw);

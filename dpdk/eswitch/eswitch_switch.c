@@ -52,8 +52,11 @@ eswitch_create(const char *name)
     }
     strlcpy(sw->name, name, sizeof sw->name);
     rte_rwlock_init(&sw->lock);
+    TAILQ_INIT(&sw->rules);
+    TAILQ_INIT(&sw->groups);
     sw->capacity = ESW_DEFAULT_CAPACITY;
-    sw->next_rule_id = 1;
+    sw->group_miss = ESW_GROUP_MISS_SOFTWARE;
+    sw->state_rules = true;
     sw->gen = 1;
     TAILQ_INSERT_TAIL(&switches, sw, next);
     ESW_LOG(INFO, "switch %s created (domain %u)", name, sw->domain_id);
@@ -139,20 +142,31 @@ eswitch_attach(struct eswitch_port *port, const struct eswitch_params *pp)
         sw->params_set = true;
         sw->capacity = pp->capacity;
         sw->fail_every = pp->fail_every;
+        sw->group_miss = pp->group_miss;
+        sw->state_rules = pp->state_rules;
         strlcpy(sw->state_file, pp->state_file ? pp->state_file : "",
                 sizeof sw->state_file);
     }
     port->sw = sw;
     sw->ports[sw->n_ports++] = port;
+    {
+        /* Rules of a closed port with this id stay (mlx5 keeps a proxy's
+         * rules for a vport that went) and now match this port. */
+        const struct esw_rule *r;
+        uint32_t n = 0;
+
+        TAILQ_FOREACH (r, &sw->rules, next) {
+            n += r->src_port == port->port_id;
+        }
+        __atomic_store_n(&port->n_rules, n, __ATOMIC_RELEASE);
+    }
     if (port->is_uplink) {
         sw->uplink = port;
     }
     eswitch_update_backers(sw);
     rte_rwlock_write_unlock(&sw->lock);
 
-    if (sw->state_file[0]) {
-        eswitch_state_start(sw);
-    }
+    eswitch_state_start(sw);
     eswitch_state_changed(sw);
     goto out;
 
@@ -176,8 +190,10 @@ eswitch_detach(struct eswitch_port *port)
     }
     pthread_mutex_lock(&switches_mutex);
     rte_rwlock_write_lock(&sw->lock);
-    /* Rules from, to or created on this port die with it. */
-    esw_rules_purge_port(sw, port->port_id);
+    /* The rules this port owns die with it; rules of other ports (the
+     * proxy's) that match on it or send to it stay, as on mlx5. */
+    esw_rules_flush_owner(sw, port->port_id);
+    esw_handles_free(&port->handles);
     for (i = 0; i < sw->n_ports; i++) {
         if (sw->ports[i] == port) {
             sw->ports[i] = sw->ports[--sw->n_ports];

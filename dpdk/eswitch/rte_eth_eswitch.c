@@ -4,7 +4,8 @@
  * switch port:
  *
  *   net_eswitch_up0,iface=IF,switch=NAME,role=uplink[,capacity=N]
- *       [,fail-every=N][,state-file=PATH][,mac=MAC]
+ *       [,fail-every=N][,group-miss=software|none][,state-file=PATH]
+ *       [,state-rules=0|1][,mac=MAC]
  *   net_eswitch_rep0,iface=IF,switch=NAME,representor=vfN[,mac=MAC]
  *
  * so that OVS can attach each port by its own devargs string (OVS finds
@@ -37,14 +38,17 @@ RTE_LOG_REGISTER(eswitch_logtype, pmd.net.eswitch, NOTICE);
 #define ARG_STATE_FILE  "state-file"
 #define ARG_MAC         "mac"
 #define ARG_REPRESENTOR "representor"
+#define ARG_GROUP_MISS  "group-miss"
+#define ARG_STATE_RULES "state-rules"
 
 static const char *const valid_args[] = {
     ARG_IFACE, ARG_SWITCH, ARG_ROLE, ARG_VF, ARG_CAPACITY, ARG_FAIL_EVERY,
-    ARG_STATE_FILE, ARG_MAC, ARG_REPRESENTOR, NULL
+    ARG_STATE_FILE, ARG_MAC, ARG_REPRESENTOR, ARG_GROUP_MISS,
+    ARG_STATE_RULES, NULL
 };
 
 #define VALID_ARGS_STR "iface, switch, role, vf, representor, capacity, " \
-                       "fail-every, state-file, mac"
+                       "fail-every, group-miss, state-file, state-rules, mac"
 
 struct esw_devargs {
     const char *iface;
@@ -56,6 +60,10 @@ struct esw_devargs {
     uint32_t capacity;
     bool has_fail_every;
     uint32_t fail_every;
+    bool has_group_miss;
+    enum esw_group_miss group_miss;
+    bool has_state_rules;
+    bool state_rules;
     const char *state_file;
     bool has_mac;
     struct rte_ether_addr mac;
@@ -248,11 +256,41 @@ esw_parse_devargs(const char *dev, const char *params, struct esw_devargs *a)
         }
         a->has_fail_every = true;
     }
+    if (rte_kvargs_get(kv, ARG_GROUP_MISS)) {
+        const char *v = rte_kvargs_get(kv, ARG_GROUP_MISS);
+
+        if (!strcmp(v, "software")) {
+            a->group_miss = ESW_GROUP_MISS_SOFTWARE;
+        } else if (!strcmp(v, "none")) {
+            a->group_miss = ESW_GROUP_MISS_NONE;
+        } else {
+            ESW_LOG(ERR, "%s: devarg %s=%s: must be 'software' or 'none'",
+                    dev, ARG_GROUP_MISS, v);
+            err = -EINVAL;
+            goto out;
+        }
+        a->has_group_miss = true;
+    }
+    a->state_rules = true;
+    if (rte_kvargs_get(kv, ARG_STATE_RULES)) {
+        uint32_t v;
+
+        err = parse_u32(dev, ARG_STATE_RULES,
+                        rte_kvargs_get(kv, ARG_STATE_RULES), 0, 1, &v);
+        if (err) {
+            goto out;
+        }
+        a->state_rules = v;
+        a->has_state_rules = true;
+    }
     if (!a->uplink && (a->has_capacity || a->has_fail_every
-                       || a->state_file)) {
+                       || a->state_file || a->has_group_miss
+                       || a->has_state_rules)) {
         ESW_LOG(ERR, "%s: devarg %s: switch-wide, give it on the "
                 "role=uplink port", dev, a->has_capacity ? ARG_CAPACITY
-                : a->has_fail_every ? ARG_FAIL_EVERY : ARG_STATE_FILE);
+                : a->has_fail_every ? ARG_FAIL_EVERY
+                : a->has_group_miss ? ARG_GROUP_MISS
+                : a->has_state_rules ? ARG_STATE_RULES : ARG_STATE_FILE);
         err = -EINVAL;
         goto out;
     }
@@ -321,15 +359,38 @@ esw_dev_start(struct rte_eth_dev *dev)
     struct eswitch_port *port = dev->data->dev_private;
 
     port->link_up = true;
+    port->started = true;
     dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
+    if (port->sw) {
+        eswitch_state_changed(port->sw);
+    }
     return 0;
 }
 
+/* Like mlx5_dev_stop(): the rules created on this port are flushed (for
+ * the transfer proxy, every rule it installed for the switch).  Their
+ * handles go back to the pool and will name new rules. */
 static int
 esw_dev_stop(struct rte_eth_dev *dev)
 {
+    struct eswitch_port *port = dev->data->dev_private;
+    struct eswitch *sw = port->sw;
+
     dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
     dev->data->dev_started = 0;
+    port->started = false;
+    if (sw) {
+        unsigned int n;
+
+        rte_rwlock_write_lock(&sw->lock);
+        n = esw_rules_flush_owner(sw, port->port_id);
+        sw->n_flushed += n;
+        eswitch_state_changed(sw);
+        rte_rwlock_write_unlock(&sw->lock);
+        if (n) {
+            ESW_LOG(INFO, "%s: stopped: %u rules flushed", port->name, n);
+        }
+    }
     return 0;
 }
 
@@ -574,7 +635,6 @@ esw_probe(struct rte_vdev_device *vdev)
     port->vf = a.vf;
     strlcpy(port->name, name, sizeof port->name);
     strlcpy(port->iface, a.iface, sizeof port->iface);
-    TAILQ_INIT(&port->rules);
     if (a.has_mac) {
         port->mac = a.mac;
     }
@@ -589,6 +649,8 @@ esw_probe(struct rte_vdev_device *vdev)
     sp.has_params = a.uplink;
     sp.capacity = a.has_capacity ? a.capacity : ESW_DEFAULT_CAPACITY;
     sp.fail_every = a.fail_every;
+    sp.group_miss = a.group_miss;
+    sp.state_rules = a.state_rules;
     sp.state_file = a.state_file;
     err = eswitch_attach(port, &sp);
     if (err) {
@@ -651,4 +713,5 @@ static struct rte_vdev_driver esw_vdev_drv = {
 RTE_PMD_REGISTER_VDEV(net_eswitch, esw_vdev_drv);
 RTE_PMD_REGISTER_PARAM_STRING(net_eswitch,
     "iface=<ifname> switch=<name> role=uplink|rep vf=<int> "
-    "capacity=<int> fail-every=<int> state-file=<path> mac=<mac>");
+    "capacity=<int> fail-every=<int> group-miss=software|none "
+    "state-file=<path> state-rules=0|1 mac=<mac>");

@@ -5,15 +5,28 @@
 # checks that OVS offloaded flows into the model (hw-offload=true).
 #
 # usage: tests/ovs.sh PLUGIN.so [OVS_BUILD_DIR]
+#   OVS_BUILD_DIR defaults to _build/ovs of this checkout.
 # Prints PASS:/FAIL: lines; cleans up everything it created.
 
 set -u
 so=$1
-ovs=${2:-/work/ovs-ref/stock}
+ovs=${2:-$(cd "$(dirname "$0")/../.." && pwd)/_build/ovs}
 PATH=$ovs/utilities:$ovs/vswitchd:$ovs/ovsdb:$PATH
 
 ok() { echo "PASS: $*"; }
 ko() { echo "FAIL: $*"; }
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 0.1 s.
+wait_until() {
+    local n=$(( $1 * 10 ))
+    shift
+    while [ $n -gt 0 ]; do
+        "$@" && return 0
+        sleep 0.1
+        n=$((n - 1))
+    done
+    "$@"
+}
 
 dir=$(mktemp -d /tmp/eswt-ovs.XXXXXX)
 export OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir OVS_SYSCONFDIR=$dir
@@ -27,9 +40,10 @@ cleanup() {
             || kill "$(cat "$dir/ovs-vswitchd.pid")" 2>/dev/null
     fi
     if [ -f "$dir/ovsdb-server.pid" ]; then
-        kill "$(cat "$dir/ovsdb-server.pid")" 2>/dev/null
+        pid=$(cat "$dir/ovsdb-server.pid")
+        kill "$pid" 2>/dev/null
+        wait_until 5 sh -c "! kill -0 $pid 2>/dev/null"
     fi
-    sleep 0.5
     for ns in eswo_ext eswo_vm; do
         ip netns pids $ns 2>/dev/null | xargs -r kill 2>/dev/null
         ip netns del $ns 2>/dev/null
@@ -84,7 +98,7 @@ ovs-vsctl --timeout=30 add-br br0 -- set bridge br0 datapath_type=netdev \
        "options:dpdk-devargs=\"$up_args\"" \
     -- add-port br0 rep0 -- set Interface rep0 type=dpdk \
        "options:dpdk-devargs=\"$rep_args\""
-sleep 2
+wait_until 10 sh -c "test \"\$(grep -c \"Assigned flow API 'dpdk_flow_api'\" '$vlog')\" -ge 2"
 
 if grep -q 'EAL.*librte_net_eswitch\|eswitch' "$vlog" \
    && ! grep -q 'Failed to load\|cannot load' "$vlog"; then
@@ -112,8 +126,11 @@ if [ "$n" -ge 2 ]; then
 else
     ko "log: flow API assigned $n times"
 fi
-if ovs-vsctl get Interface rep0 status | grep -q 'dpdk-vf-mac\|max_rx'; then
+status=$(ovs-vsctl get Interface rep0 status 2>&1)
+if echo "$status" | grep -qE 'driver_name="?net_eswitch'; then
     ok "rep0 status readable"
+else
+    ko "rep0 status lacks driver_name=net_eswitch: $status"
 fi
 
 if ip netns exec eswo_ext ping -c 20 -i 0.2 -W 2 10.77.0.2 \
@@ -123,8 +140,8 @@ if ip netns exec eswo_ext ping -c 20 -i 0.2 -W 2 10.77.0.2 \
 else
     ko "ping through OVS failed: $(tail -n 2 "$dir/ping.txt" | head -1)"
 fi
-sleep 1
-ovs-appctl dpctl/dump-flows -m > "$dir/flows.txt" 2>&1
+# OVS offloads flows from its offload thread: poll for one.
+wait_until 10 sh -c "ovs-appctl dpctl/dump-flows -m > '$dir/flows.txt' 2>&1; grep -q 'offloaded:yes' '$dir/flows.txt'"
 nofl=$(grep -c 'offloaded:yes' "$dir/flows.txt")
 if [ "$nofl" -ge 1 ]; then
     ok "OVS offloaded $nofl datapath flows to the eswitch model"
@@ -132,7 +149,7 @@ else
     ko "no flow offloaded ($(grep -c . "$dir/flows.txt") flows)"
     head -n 5 "$dir/flows.txt"
 fi
-sleep 0.5
+wait_until 5 sh -c "grep '^rule ' '$state' 2>/dev/null | grep -qv ' hits=0 '"
 if [ -f "$state" ] && grep -q '^rule ' "$state" \
    && grep '^rule ' "$state" | grep -qv ' hits=0 '; then
     ok "state file: $(grep -c '^rule ' "$state") rules, hits on" \

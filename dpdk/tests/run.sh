@@ -6,7 +6,7 @@
 #
 # usage: tests/run.sh [BUILD_DIR]
 # env:   ESWITCH_OVS=0 skips the OVS part; OVS_BUILD=DIR (default
-#        /work/ovs-ref/stock) selects the OVS build tree.
+#        _build/ovs of this checkout) selects the OVS build tree.
 # Last line: "N passed, M failed".
 
 set -u
@@ -78,7 +78,7 @@ ip -n eswt_vm0 -6 addr add fd00::5/64 dev vm0 nodad
 set +e
 
 log=$work/test.log
-timeout 300 "$bin" "$so" "$work/state" "$work" > "$log" 2>&1
+timeout 300 "$bin" "$so" "$work/state" "$work" "$here/frames.py" > "$log" 2>&1
 rc=$?
 grep -E '^(PASS|FAIL):|^  ' "$log"
 p=$(grep -c '^PASS:' "$log")
@@ -112,7 +112,7 @@ devarg representor=vf1: disagrees with vf=2
 EOF
 
 if [ "${ESWITCH_OVS:-1}" != 0 ]; then
-    ovs=${OVS_BUILD:-/work/ovs-ref/stock}
+    ovs=${OVS_BUILD:-$top/../_build/ovs}
     if [ -x "$ovs/vswitchd/ovs-vswitchd" ]; then
         out=$("$here/ovs.sh" "$so" "$ovs" 2>&1)
         echo "$out" | grep -E '^(PASS|FAIL):'

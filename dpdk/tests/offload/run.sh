@@ -5,9 +5,9 @@
 #
 # usage: dpdk/tests/offload/run.sh
 # env:   OVS_BUILD=DIR  configured+built OVS 3.1 tree with DPDK (default
-#                       /work/sysbuild/ovs): its config.h, headers and
-#                       lib/.libs/libopenvswitch.a are used, nothing in it
-#                       is rebuilt.
+#                       _build/ovs of this checkout): its config.h,
+#                       headers and lib/.libs/libopenvswitch.a are used,
+#                       nothing in it is rebuilt.
 #        ESWITCH_SO=F   the model plugin (default dpdk/.build/...so)
 # Last line: "N passed, M failed".
 
@@ -15,7 +15,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 dpdk=$(cd "$here/../.." && pwd)
 top=$(cd "$dpdk/.." && pwd)
-ovs=${OVS_BUILD:-/work/sysbuild/ovs}
+ovs=${OVS_BUILD:-$top/_build/ovs}
 so=${ESWITCH_SO:-$dpdk/.build/librte_net_eswitch.so}
 build=$here/.build
 pass=0
@@ -45,6 +45,7 @@ inc="-DHAVE_CONFIG_H -I$ovs -I$ovs/include -I$ovs/lib -I$top/lib"
 bin=$build/offload_test
 if ! gcc -std=gnu11 -g -O2 $warn -Werror $inc $dpdk_cflags \
         -o "$bin" "$here/offload_test.c" "$top/lib/dpfip-offload-rte-flow.c" \
+        "$top/lib/dpfip-offload-spec.c" "$top/lib/dpfip-offload-provider.c" \
         "$ovs/lib/.libs/libopenvswitch.a" $libs $ssl $capng -lpthread \
         >"$build/cc.log" 2>&1; then
     cat "$build/cc.log" >&2
@@ -83,7 +84,8 @@ main(void)
 CEOF
 if gcc -std=gnu11 $warn -Werror -DHAVE_CONFIG_H -I"$nodpdk" -I"$ovs/include" \
         -I"$ovs/lib" -I"$top/lib" -o "$nodpdk/t" "$nodpdk/t.c" \
-        "$top/lib/dpfip-offload-rte-flow.c" \
+        "$top/lib/dpfip-offload-rte-flow.c" "$top/lib/dpfip-offload-spec.c" \
+        "$top/lib/dpfip-offload-provider.c" \
         "$ovs/lib/.libs/libopenvswitch.a" $libs $ssl $capng -lpthread \
         >"$build/cc-nodpdk.log" 2>&1; then
     out=$("$nodpdk/t")
@@ -106,7 +108,7 @@ cleanup() {
         ip netns pids $ns 2>/dev/null | xargs -r kill 2>/dev/null
         ip netns del $ns 2>/dev/null
     done
-    for l in dpo_up dpo_rep0 dpo_c0 dpo_f0; do
+    for l in dpo_up dpo_rep0 dpo_c0 dpo_f0 dpo_n0; do
         ip link del "$l" 2>/dev/null
     done
     rm -rf "$work"
@@ -124,7 +126,8 @@ ip link add dpo_rep0 address 02:00:00:00:02:02 type veth \
     peer name vm0 address 02:00:00:00:02:01 netns dpo_vm0
 ip link add dpo_c0 type veth peer name dpo_c1
 ip link add dpo_f0 type veth peer name dpo_f1
-for l in dpo_up dpo_rep0 dpo_c0 dpo_c1 dpo_f0 dpo_f1; do
+ip link add dpo_n0 type veth peer name dpo_n1
+for l in dpo_up dpo_rep0 dpo_c0 dpo_c1 dpo_f0 dpo_f1 dpo_n0 dpo_n1; do
     # No host traffic (IPv6 RS, MLD) on the switch side.
     sysctl -qw net.ipv6.conf.$l.disable_ipv6=1
     ip link set "$l" up
@@ -158,7 +161,8 @@ ip -n dpo_vm0 -6 route add default via fd00::1
 set +e
 
 log=$work/test.log
-timeout 300 "$bin" "$so" "$work" "$here/udp.py" > "$log" 2>&1
+timeout 300 "$bin" "$so" "$work" "$here/udp.py" "$dpdk/tests/frames.py" \
+    > "$log" 2>&1
 rc=$?
 grep -E '^(PASS|FAIL):' "$log"
 pass=$((pass + $(grep -c '^PASS:' "$log")))
