@@ -38,7 +38,7 @@ MAN_FRAGMENTS += dpfip/ofproto-dpfip/dpfip-unixctl.man
 
 # dpfip's own autotest suites, next to OVS's (whose testsuite files stay
 # as they are): unit tests on netdev-dummy, traffic tests on the userspace
-# datapath, offload tests with DPDK.
+# datapath, offload tests with DPDK, tests under real OVN.
 DPFIP_TESTSUITE = $(srcdir)/tests/dpfip-testsuite
 DPFIP_TESTSUITE_AT = \
 	dpfip/tests/dpfip-testsuite.at \
@@ -56,8 +56,14 @@ DPFIP_DPDK_TESTSUITE_AT = \
 	dpfip/tests/system-dpfip-dpdk.at \
 	tests/system-common-macros.at \
 	tests/system-dpdk-macros.at
+DPFIP_OVN_TESTSUITE = $(srcdir)/tests/system-dpfip-ovn-testsuite
+DPFIP_OVN_TESTSUITE_AT = \
+	dpfip/tests/system-dpfip-ovn-testsuite.at \
+	dpfip/tests/system-dpfip-ovn.at \
+	tests/system-common-macros.at \
+	tests/system-userspace-macros.at
 EXTRA_DIST += $(DPFIP_TESTSUITE_AT) $(DPFIP_SYSTEM_TESTSUITE_AT) \
-	$(DPFIP_DPDK_TESTSUITE_AT)
+	$(DPFIP_DPDK_TESTSUITE_AT) $(DPFIP_OVN_TESTSUITE_AT)
 
 $(DPFIP_TESTSUITE): package.m4 $(DPFIP_TESTSUITE_AT) $(COMMON_MACROS_AT)
 	$(AM_V_GEN)$(AUTOTEST) -I '$(srcdir)' -o $@.tmp \
@@ -74,6 +80,12 @@ $(DPFIP_DPDK_TESTSUITE): package.m4 $(DPFIP_DPDK_TESTSUITE_AT) \
 	    $(srcdir)/dpfip/tests/system-dpfip-dpdk-testsuite.at
 	$(AM_V_at)mv $@.tmp $@
 
+$(DPFIP_OVN_TESTSUITE): package.m4 $(DPFIP_OVN_TESTSUITE_AT) \
+		$(COMMON_MACROS_AT)
+	$(AM_V_GEN)$(AUTOTEST) -I '$(srcdir)' -o $@.tmp \
+	    $(srcdir)/dpfip/tests/system-dpfip-ovn-testsuite.at
+	$(AM_V_at)mv $@.tmp $@
+
 check-dpfip: all $(DPFIP_TESTSUITE) tests/atconfig tests/atlocal
 	$(SHELL) '$(DPFIP_TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
 	    $(TESTSUITEFLAGS)
@@ -84,7 +96,10 @@ check-dpfip-system: all $(DPFIP_SYSTEM_TESTSUITE) tests/atconfig \
 check-dpfip-dpdk: all $(DPFIP_DPDK_TESTSUITE) tests/atconfig tests/atlocal
 	$(SHELL) '$(DPFIP_DPDK_TESTSUITE)' -C tests \
 	    AUTOTEST_PATH='$(AUTOTEST_PATH)' $(TESTSUITEFLAGS) -j1
-.PHONY: check-dpfip check-dpfip-system check-dpfip-dpdk
+check-dpfip-ovn: all $(DPFIP_OVN_TESTSUITE) tests/atconfig tests/atlocal
+	$(SHELL) '$(DPFIP_OVN_TESTSUITE)' -C tests \
+	    AUTOTEST_PATH='$(AUTOTEST_PATH)' $(TESTSUITEFLAGS) -j1
+.PHONY: check-dpfip check-dpfip-system check-dpfip-dpdk check-dpfip-ovn
 
 # dpfip on the kernel datapath with tc flower offload: its own testsuite
 # (OVS's kmod macros + system-dpfip.at + system-dpfip-kernel.at), run in

@@ -2,9 +2,11 @@
 # The test command: installs what is needed (Debian 12, as root), builds
 # dpfip out of tree in _build/, and runs
 #   1. dpfip's autotests (tests/dpfip.at, netdev-dummy),
-#   2. dpfip's traffic tests (tests/system-dpfip.at, userspace datapath)
-#      and offload tests (tests/system-dpfip-dpdk.at, DPDK and the eSwitch
-#      model PMD of dpdk/), and the kernel datapath + tc flower tests
+#   2. dpfip's traffic tests (tests/system-dpfip.at, userspace datapath),
+#      its tests under real OVN (tests/system-dpfip-ovn.at, Debian's OVN
+#      daemons started by the tests), its offload tests
+#      (tests/system-dpfip-dpdk.at, DPDK and the eSwitch model PMD of
+#      dpdk/), and the kernel datapath + tc flower tests
 #      (tests/system-dpfip-kernel.at, in the qemu kernel lab; skipped
 #      where qemu cannot run),
 #   3. the dpfip action's fuzz target (tests/fuzz/: libFuzzer and ASan with
@@ -39,6 +41,7 @@ status=0
 
 make check TESTSUITEFLAGS="-j$jobs" || status=1
 make check-system TESTSUITEFLAGS="-j1" || status=1
+make check-ovn TESTSUITEFLAGS="-j1" || status=1
 make check-dpdk || status=1
 make check-kernel || status=1
 make check-fuzz || status=1
