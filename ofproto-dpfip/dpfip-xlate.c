@@ -47,6 +47,7 @@ VLOG_DEFINE_THIS_MODULE(dpfip_xlate);
 
 COVERAGE_DEFINE(dpfip_xlate_ingress);
 COVERAGE_DEFINE(dpfip_xlate_hairpin);
+COVERAGE_DEFINE(dpfip_xlate_no_route);
 COVERAGE_DEFINE(dpfip_xlate_unknown);
 COVERAGE_DEFINE(dpfip_xlate_drop);
 
@@ -504,18 +505,17 @@ ingress_dnat(const struct dpfip_xbridge *xb, const struct flow *flow,
     return true;
 }
 
+/* The SNAT of a packet from a VM port to its router MAC, if it is FIP
+ * traffic. */
 static bool
-ingress_snat(const struct dpfip_xport *xp, const struct flow *flow,
-             struct flow_wildcards *wc, struct ofpbuf *ofpacts)
+snat(const struct dpfip_xport *xp, const struct flow *flow,
+     struct flow_wildcards *wc, struct ofpbuf *ofpacts)
 {
     const struct dpfip_xfip *xfip;
     enum dpfip_family family;
     struct in6_addr src;
 
-    WC_MASK_FIELD(wc, dl_dst);
-    if (!eth_addr_equals(flow->dl_dst, xp->router_mac)
-        || !vlan_matches(flow, wc, 0)
-        || !read_addr(flow, wc, false, &src, &family)) {
+    if (!read_addr(flow, wc, false, &src, &family)) {
         return false;
     }
     xfip = xfip_lookup_snat(xp->ofproto, xp->port, &src);
@@ -536,6 +536,35 @@ ingress_snat(const struct dpfip_xport *xp, const struct flow *flow,
     }
     ofpact_put_OUTPUT(ofpacts)->port = xfip->rw.uplink_port;
     return true;
+}
+
+static bool
+router_is_dpfip(const struct dpfip_xport *xp)
+{
+    return xp->answered.has[DPFIP_IPV4] || xp->answered.has[DPFIP_IPV6];
+}
+
+static bool
+ingress_snat(const struct dpfip_xport *xp, const struct flow *flow,
+             struct flow_wildcards *wc, struct ofpbuf *ofpacts)
+{
+    WC_MASK_FIELD(wc, dl_dst);
+    if (!eth_addr_equals(flow->dl_dst, xp->router_mac)
+        || !vlan_matches(flow, wc, 0)) {
+        return false;
+    }
+    if (snat(xp, flow, wc, ofpacts)) {
+        return true;
+    }
+    if (router_is_dpfip(xp)) {
+        /* dpfip plays this VM's router, and it routes FIP traffic only:
+         * what else comes to the router's MAC has no next hop.  (The
+         * bridge's flows could only flood it: nothing behind any port has
+         * that MAC.) */
+        COVERAGE_INC(dpfip_xlate_no_route);
+        return true;
+    }
+    return false;
 }
 
 bool
