@@ -15,10 +15,12 @@
 #   4. OVS's whole unit testsuite with the patches applied (the failures
 #      that stock OVS shows on this platform too are listed, not counted:
 #      tests/ovs-known-failures.txt).
-# Failures are re-run once.  A test of dpfip's suites that passes only on
-# the re-run is counted as "passed on retry" and fails CI; in OVS's own
-# suite it counts as passed.  The summary has one line per suite; the last
-# line is "N passed, M failed" (passes on retry of dpfip's suites in M).
+# Failures are re-run once (OVS's suite: up to three times, serially; a
+# few of its tests race on a loaded machine).  A test of dpfip's suites
+# that passes only on the re-run is counted as "passed on retry" and
+# fails CI; in OVS's own suite it counts as passed.  The summary has one
+# line per suite; the last line is "N passed, M failed" (passes on retry
+# of dpfip's suites in M).
 # DPFIP_SKIP_OVS_SUITE=1 leaves out step 4 while developing.
 set -e
 
