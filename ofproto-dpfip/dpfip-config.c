@@ -18,6 +18,7 @@
 #include "dpfip-config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "openvswitch/dynamic-string.h"
@@ -415,6 +416,238 @@ parse_internal(const struct smap *cfg, const char *key,
     return finish_errors(&errors);
 }
 
+/* Filters (dpfip-ingress, dpfip-egress). */
+
+#define MAX_FILTER_ITEMS 64
+
+struct dpfip_filter *
+dpfip_filter_ref(const struct dpfip_filter *filter_)
+{
+    struct dpfip_filter *filter = CONST_CAST(struct dpfip_filter *, filter_);
+
+    if (filter) {
+        ovs_refcount_ref(&filter->ref_cnt);
+    }
+    return filter;
+}
+
+void
+dpfip_filter_unref(struct dpfip_filter *filter)
+{
+    if (filter && ovs_refcount_unref_relaxed(&filter->ref_cnt) == 1) {
+        free(filter);
+    }
+}
+
+bool
+dpfip_filter_equal(const struct dpfip_filter *a, const struct dpfip_filter *b)
+{
+    return (a == b
+            || (a && b && a->n == b->n
+                && !memcmp(a->items, b->items, a->n * sizeof *a->items)));
+}
+
+/* Whether some item of 'filter' can allow traffic of a FIP of 'family'. */
+bool
+dpfip_filter_applies(const struct dpfip_filter *filter,
+                     enum dpfip_family family)
+{
+    for (size_t i = 0; i < filter->n; i++) {
+        if (filter->items[i].family[family]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *
+filter_proto_name(const struct dpfip_filter_item *item)
+{
+    switch (item->nw_proto) {
+    case IPPROTO_TCP:
+        return "tcp";
+    case IPPROTO_UDP:
+        return "udp";
+    case IPPROTO_ICMP:
+        return "icmp";
+    case IPPROTO_ICMPV6:
+        return "icmp6";
+    default:
+        return "ip";
+    }
+}
+
+void
+dpfip_filter_format(const struct dpfip_filter *filter, struct ds *s)
+{
+    for (size_t i = 0; i < filter->n; i++) {
+        const struct dpfip_filter_item *item = &filter->items[i];
+
+        if (i) {
+            ds_put_char(s, ',');
+        }
+        ds_put_cstr(s, filter_proto_name(item));
+        if (item->port_min) {
+            ds_put_format(s, ":%"PRIu16, item->port_min);
+            if (item->port_max != item->port_min) {
+                ds_put_format(s, "-%"PRIu16, item->port_max);
+            }
+        }
+        if (item->has_remote) {
+            ds_put_char(s, '@');
+            dpfip_addr_format(&item->remote.addr, s);
+            ds_put_format(s, "/%u", item->remote.plen);
+        }
+    }
+}
+
+static char * OVS_WARN_UNUSED_RESULT
+parse_port(const char *key, const char *item, const char *s, uint16_t *port)
+{
+    unsigned long int n;
+    char *end;
+
+    if (!isdigit((unsigned char) *s)) {
+        return xasprintf("%s: '%s': '%s' is not a port", key, item, s);
+    }
+    errno = 0;
+    n = strtoul(s, &end, 10);
+    if (*end) {
+        return xasprintf("%s: '%s': '%s' is not a port", key, item, s);
+    }
+    if (errno || n < 1 || n > 65535) {
+        return xasprintf("%s: '%s': port %s is out of range (1 to 65535)",
+                         key, item, s);
+    }
+    *port = n;
+    return NULL;
+}
+
+/* Parses one PROTOCOL[:PORT[-PORT]][@PREFIX] item. */
+static char * OVS_WARN_UNUSED_RESULT
+parse_filter_item(const char *key, const char *item_,
+                  struct dpfip_filter_item *item)
+{
+    char *copy = xstrdup(item_);
+    char *remote = strchr(copy, '@');
+    char *ports = strchr(copy, ':');
+    char *error = NULL;
+
+    memset(item, 0, sizeof *item);
+    if (remote) {
+        *remote++ = '\0';
+    }
+    if (ports && (!remote || ports < remote)) {
+        *ports++ = '\0';
+    } else {
+        ports = NULL;
+    }
+
+    item->family[DPFIP_IPV4] = item->family[DPFIP_IPV6] = true;
+    if (!strcmp(copy, "tcp")) {
+        item->nw_proto = IPPROTO_TCP;
+    } else if (!strcmp(copy, "udp")) {
+        item->nw_proto = IPPROTO_UDP;
+    } else if (!strcmp(copy, "icmp")) {
+        item->nw_proto = IPPROTO_ICMP;
+        item->family[DPFIP_IPV6] = false;
+    } else if (!strcmp(copy, "icmp6")) {
+        item->nw_proto = IPPROTO_ICMPV6;
+        item->family[DPFIP_IPV4] = false;
+    } else if (strcmp(copy, "ip")) {
+        error = xasprintf("%s: '%s': '%s' is not a protocol (tcp, udp, icmp, "
+                          "icmp6 or ip)", key, item_, copy);
+        goto out;
+    }
+
+    if (ports) {
+        char *dash = strchr(ports, '-');
+
+        if (item->nw_proto != IPPROTO_TCP && item->nw_proto != IPPROTO_UDP) {
+            error = xasprintf("%s: '%s': only tcp and udp take a port",
+                              key, item_);
+            goto out;
+        }
+        if (dash) {
+            *dash++ = '\0';
+        }
+        error = parse_port(key, item_, ports, &item->port_min);
+        if (!error) {
+            item->port_max = item->port_min;
+            if (dash) {
+                error = parse_port(key, item_, dash, &item->port_max);
+            }
+        }
+        if (!error && item->port_max < item->port_min) {
+            error = xasprintf("%s: '%s': the port range is empty",
+                              key, item_);
+        }
+        if (error) {
+            goto out;
+        }
+    }
+
+    if (remote) {
+        struct in6_addr mask;
+
+        error = parse_prefix(key, remote, strchr(remote, '/') != NULL,
+                             &item->remote);
+        if (error) {
+            goto out;
+        }
+        if (!item->family[item->remote.family]) {
+            error = xasprintf("%s: '%s': %s takes no %s prefix", key, item_,
+                              copy, dpfip_family_to_string(
+                                  item->remote.family));
+            goto out;
+        }
+        mask = dpfip_prefix_mask(item->remote.family, item->remote.plen);
+        item->remote.addr = ipv6_addr_bitand(&item->remote.addr, &mask);
+        item->has_remote = true;
+        item->family[item->remote.family == DPFIP_IPV4
+                     ? DPFIP_IPV6 : DPFIP_IPV4] = false;
+    }
+out:
+    free(copy);
+    return error;
+}
+
+/* Parses 'value' of filter key 'key' into '*filterp' (NULL on error). */
+char *
+dpfip_filter_parse(const char *key, const char *value,
+                   struct dpfip_filter **filterp)
+{
+    struct dpfip_filter_item items[MAX_FILTER_ITEMS];
+    struct ds errors = DS_EMPTY_INITIALIZER;
+    size_t n = 0;
+
+    *filterp = NULL;
+    FOR_EACH_TOKEN (token, save, copy, value) {
+        if (n >= MAX_FILTER_ITEMS) {
+            if (!errors.length) {
+                ds_put_format(&errors, "%s: more than %d items", key,
+                              MAX_FILTER_ITEMS);
+            }
+            continue;
+        }
+        add_error(&errors, parse_filter_item(key, token, &items[n]));
+        n++;
+    }
+    if (!errors.length && !n) {
+        ds_put_format(&errors, "%s: '%s' has no item", key, value);
+    }
+    if (!errors.length) {
+        struct dpfip_filter *filter = xzalloc(sizeof *filter
+                                              + n * sizeof *items);
+
+        ovs_refcount_init(&filter->ref_cnt);
+        filter->n = n;
+        memcpy(filter->items, items, n * sizeof *items);
+        *filterp = filter;
+    }
+    return finish_errors(&errors);
+}
+
 static struct dpfip_prefixes *
 router_prefixes(const struct dpfip_router_cfg *router)
 {
@@ -768,7 +1001,35 @@ dpfip_iface_cfg_parse(const struct smap *external_ids,
                                          &cfg->router_mac));
     add_error(&errors, parse_internal(other_config, "dpfip-internal",
                                       &cfg->internal));
+
+    const char *ingress = smap_get(other_config, "dpfip-ingress");
+    const char *egress = smap_get(other_config, "dpfip-egress");
+    if (ingress) {
+        add_error(&errors, dpfip_filter_parse("dpfip-ingress", ingress,
+                                              &cfg->ingress));
+    }
+    if (egress) {
+        add_error(&errors, dpfip_filter_parse("dpfip-egress", egress,
+                                              &cfg->egress));
+    }
     return finish_errors(&errors);
+}
+
+/* Why a FIP of 'family' cannot work with the interface's filters (an
+ * allow-list with nothing for its family), or NULL. */
+char *
+dpfip_iface_cfg_check_family(const struct dpfip_iface_cfg *cfg,
+                             enum dpfip_family family)
+{
+    if (cfg->ingress && !dpfip_filter_applies(cfg->ingress, family)) {
+        return xasprintf("dpfip-ingress: no item applies to %s",
+                         dpfip_family_to_string(family));
+    }
+    if (cfg->egress && !dpfip_filter_applies(cfg->egress, family)) {
+        return xasprintf("dpfip-egress: no item applies to %s",
+                         dpfip_family_to_string(family));
+    }
+    return NULL;
 }
 
 bool
@@ -781,7 +1042,9 @@ dpfip_iface_cfg_equal(const struct dpfip_iface_cfg *a,
             && a->has_router_mac == b->has_router_mac
             && (!a->has_router_mac
                 || eth_addr_equals(a->router_mac, b->router_mac))
-            && dpfip_prefixes_equal(a->internal, b->internal));
+            && dpfip_prefixes_equal(a->internal, b->internal)
+            && dpfip_filter_equal(a->ingress, b->ingress)
+            && dpfip_filter_equal(a->egress, b->egress));
 }
 
 void
@@ -790,6 +1053,10 @@ dpfip_iface_cfg_destroy(struct dpfip_iface_cfg *cfg)
     if (cfg) {
         dpfip_prefixes_unref(cfg->internal);
         cfg->internal = NULL;
+        dpfip_filter_unref(cfg->ingress);
+        cfg->ingress = NULL;
+        dpfip_filter_unref(cfg->egress);
+        cfg->egress = NULL;
     }
 }
 

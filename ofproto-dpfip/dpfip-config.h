@@ -161,6 +161,38 @@ bool dpfip_bridge_cfg_equal(const struct dpfip_bridge_cfg *,
                             const struct dpfip_bridge_cfg *);
 void dpfip_bridge_cfg_destroy(struct dpfip_bridge_cfg *);
 
+/* Interface other_config:dpfip-ingress and dpfip-egress: a stateless
+ * allow-list for one direction of the interface's FIP traffic, a list of
+ * PROTOCOL[:PORT[-PORT]][@PREFIX] items.  What no item allows is dropped,
+ * except what the VM needs for the connections of the other direction:
+ * TCP segments with ACK or RST, ICMP echo replies and ICMP errors.  An
+ * item's port is the destination port (inbound: the VM's service; outbound:
+ * the remote service), its prefix the remote end's address. */
+struct dpfip_filter_item {
+    uint8_t nw_proto;                   /* IPPROTO_*, 0 for any ("ip"). */
+    bool family[DPFIP_N_FAMILIES];      /* The FIPs it applies to. */
+    uint16_t port_min, port_max;        /* 0, 0: any port. */
+    bool has_remote;
+    struct dpfip_prefix remote;         /* Host bits zero. */
+};
+
+/* Immutable and reference counted, like 'struct dpfip_prefixes'. */
+struct dpfip_filter {
+    struct ovs_refcount ref_cnt;
+    size_t n;
+    struct dpfip_filter_item items[];
+};
+
+struct dpfip_filter *dpfip_filter_ref(const struct dpfip_filter *);
+void dpfip_filter_unref(struct dpfip_filter *);
+bool dpfip_filter_equal(const struct dpfip_filter *,
+                        const struct dpfip_filter *);
+bool dpfip_filter_applies(const struct dpfip_filter *, enum dpfip_family);
+void dpfip_filter_format(const struct dpfip_filter *, struct ds *);
+char *dpfip_filter_parse(const char *key, const char *value,
+                         struct dpfip_filter **)
+    OVS_WARN_UNUSED_RESULT;
+
 /* Interface other_config and external_ids: what the FIPs of one VM port
  * share.  Whatever the interface does not set comes from its bridge, see
  * dpfip_iface_cfg_resolve(). */
@@ -171,6 +203,8 @@ struct dpfip_iface_cfg {
     bool has_router_mac;            /* dpfip-router-mac. */
     struct eth_addr router_mac;
     struct dpfip_prefixes *internal;    /* dpfip-internal, or NULL. */
+    struct dpfip_filter *ingress;       /* dpfip-ingress, or NULL: all. */
+    struct dpfip_filter *egress;        /* dpfip-egress, or NULL: all. */
 };
 
 char *dpfip_iface_cfg_parse(const struct smap *external_ids,
@@ -180,6 +214,9 @@ char *dpfip_iface_cfg_parse(const struct smap *external_ids,
 bool dpfip_iface_cfg_equal(const struct dpfip_iface_cfg *,
                            const struct dpfip_iface_cfg *);
 void dpfip_iface_cfg_destroy(struct dpfip_iface_cfg *);
+char *dpfip_iface_cfg_check_family(const struct dpfip_iface_cfg *,
+                                   enum dpfip_family)
+    OVS_WARN_UNUSED_RESULT;
 
 /* The routing context of one VM port: its router and what is behind it,
  * from its interface's keys with its bridge's as defaults.  A port with a

@@ -383,6 +383,14 @@ build_spec(const struct dpfip_fip *fip, enum dpfip_direction dir, int uplink,
         *reason = xstrdup("a VLAN-tagged uplink is not offloaded");
         return false;
     }
+    if (rw->filter[DPFIP_DNAT] || rw->filter[DPFIP_SNAT]) {
+        /* Hardware must never let through what software drops: until the
+         * providers express allow-lists, software applies them. */
+        *reason = xasprintf("%s is applied in software only",
+                            rw->filter[DPFIP_DNAT] ? "dpfip-ingress"
+                                                   : "dpfip-egress");
+        return false;
+    }
     for (size_t i = 0; rw->internal && i < rw->internal->n; i++) {
         const struct dpfip_prefix *p = &rw->internal->p[i];
 

@@ -60,6 +60,8 @@ struct dpfip_dir_stats {
     atomic_uint64_t n_offloaded_packets;    /* Part of n_packets. */
     atomic_uint64_t n_offloaded_bytes;      /* Part of n_bytes. */
     atomic_uint64_t n_dropped;          /* TTL expired, filtered... */
+    atomic_uint64_t n_filtered;         /* Part of n_dropped: by the
+                                         * direction's filter. */
 };
 
 struct dpfip_xc_stats {
@@ -76,6 +78,8 @@ void dpfip_xc_stats_add_offloaded(struct dpfip_xc_stats *,
                                   uint64_t n_bytes, uint64_t n_dropped);
 void dpfip_xc_stats_add_dropped(struct dpfip_xc_stats *,
                                 enum dpfip_direction, uint64_t n_packets);
+void dpfip_xc_stats_add_filtered(struct dpfip_xc_stats *,
+                                 enum dpfip_direction, uint64_t n_packets);
 
 /* Everything one active FIP's rewrite needs, resolved from its bridge, its
  * interface and its pair. */
@@ -91,6 +95,9 @@ struct dpfip_rewrite {
     struct eth_addr vm_mac;             /* DNAT: new dst; SNAT: match src. */
     struct eth_addr gw_mac;             /* SNAT: new dst. */
     struct dpfip_prefixes *internal;    /* Never SNATed; a reference. */
+    struct dpfip_filter *filter[DPFIP_N_DIRECTIONS];   /* dpfip-ingress,
+                                         * dpfip-egress: references, NULL
+                                         * allows all. */
 };
 
 bool dpfip_rewrite_equal(const struct dpfip_rewrite *,

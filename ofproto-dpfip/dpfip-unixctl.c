@@ -40,6 +40,7 @@ struct fip_row {
     uint64_t packets[DPFIP_N_DIRECTIONS];
     uint64_t bytes[DPFIP_N_DIRECTIONS];
     uint64_t dropped[DPFIP_N_DIRECTIONS];
+    uint64_t filtered[DPFIP_N_DIRECTIONS];  /* Part of 'dropped'. */
     uint64_t offloaded_packets;
 };
 
@@ -81,6 +82,8 @@ fip_row_init(struct fip_row *row, const struct dpfip_fip *fip)
                             ->n_bytes, &row->bytes[i]);
         atomic_read_relaxed(&CONST_CAST(struct dpfip_dir_stats *, d)
                             ->n_dropped, &row->dropped[i]);
+        atomic_read_relaxed(&CONST_CAST(struct dpfip_dir_stats *, d)
+                            ->n_filtered, &row->filtered[i]);
         atomic_read_relaxed(&CONST_CAST(struct dpfip_dir_stats *, d)
                             ->n_offloaded_packets, &offloaded);
         row->offloaded_packets += offloaded;
@@ -133,6 +136,17 @@ collect_rows(const struct dpfip_bridge *br, const struct in6_addr *only,
     qsort(rows, n, sizeof *rows, compare_rows);
     *n_rows = n;
     return rows;
+}
+
+/* A filter as configured, or "all" (no filter: everything allowed). */
+static void
+put_filter(struct ds *s, const struct dpfip_filter *filter)
+{
+    if (filter) {
+        dpfip_filter_format(filter, s);
+    } else {
+        ds_put_cstr(s, "all");
+    }
 }
 
 static void
@@ -235,9 +249,22 @@ show_bridge_text(struct ds *s, const struct dpfip_bridge *br,
                 ds_put_char(s, '\n');
             }
         }
+        if (iface->cfg.ingress || iface->cfg.egress) {
+            ds_put_cstr(s, "    filters: in ");
+            put_filter(s, iface->cfg.ingress);
+            ds_put_cstr(s, "; out ");
+            put_filter(s, iface->cfg.egress);
+            ds_put_char(s, '\n');
+        }
         if (r->dropped[DPFIP_DNAT] || r->dropped[DPFIP_SNAT]) {
-            ds_put_format(s, "    dropped: in %"PRIu64", out %"PRIu64"\n",
+            ds_put_format(s, "    dropped: in %"PRIu64", out %"PRIu64,
                           r->dropped[DPFIP_DNAT], r->dropped[DPFIP_SNAT]);
+            if (r->filtered[DPFIP_DNAT] || r->filtered[DPFIP_SNAT]) {
+                ds_put_format(s, " (filtered: in %"PRIu64", out %"PRIu64")",
+                              r->filtered[DPFIP_DNAT],
+                              r->filtered[DPFIP_SNAT]);
+            }
+            ds_put_char(s, '\n');
         }
     }
     free(rows);
@@ -293,6 +320,21 @@ json_put_tree(struct ds *s, const char *key, struct json *json, bool *first)
     json_key(s, key, first);
     json_to_ds(json, 0, s);
     json_destroy(json);
+}
+
+static void
+json_put_filter(struct ds *s, const char *key,
+                const struct dpfip_filter *filter, bool *first)
+{
+    struct ds value = DS_EMPTY_INITIALIZER;
+
+    if (!filter) {
+        json_put_string(s, key, "all", first);
+        return;
+    }
+    put_filter(&value, filter);
+    json_put_string(s, key, ds_cstr(&value), first);
+    ds_destroy(&value);
 }
 
 static void
@@ -364,6 +406,10 @@ show_bridge_json(struct ds *s, const struct dpfip_bridge *br,
         json_put_uint(s, "out_dropped", r->dropped[DPFIP_SNAT], &f);
         json_put_uint(s, "dropped", r->dropped[DPFIP_DNAT]
                       + r->dropped[DPFIP_SNAT], &f);
+        json_put_uint(s, "in_filtered", r->filtered[DPFIP_DNAT], &f);
+        json_put_uint(s, "out_filtered", r->filtered[DPFIP_SNAT], &f);
+        json_put_filter(s, "ingress", iface->cfg.ingress, &f);
+        json_put_filter(s, "egress", iface->cfg.egress, &f);
         json_put_uint(s, "offloaded_packets", r->offloaded_packets, &f);
         json_put_uint(s, "announcements", fip->announcement.n_sent, &f);
         ds_put_char(s, '}');

@@ -17,6 +17,7 @@
 #include <config.h>
 #include "dpfip.h"
 
+#include <netinet/icmp6.h>
 #include "coverage.h"
 #include "dpfip-private.h"
 #include "dpif.h"
@@ -118,6 +119,17 @@ dpfip_xc_stats_add_offloaded(struct dpfip_xc_stats *stats,
     dpfip_xc_stats_add_dropped(stats, dir, n_dropped);
 }
 
+/* Adds what a filter dropped (dropped too). */
+void
+dpfip_xc_stats_add_filtered(struct dpfip_xc_stats *stats,
+                            enum dpfip_direction dir, uint64_t n_packets)
+{
+    uint64_t orig;
+
+    dpfip_xc_stats_add_dropped(stats, dir, n_packets);
+    atomic_add_relaxed(&stats->dir[dir].n_filtered, n_packets, &orig);
+}
+
 void
 dpfip_xc_stats_credit(struct dpfip_xc_stats *stats, int counter,
                       const struct dpif_flow_stats *fs, bool offloaded)
@@ -137,6 +149,12 @@ dpfip_xc_stats_credit(struct dpfip_xc_stats *stats, int counter,
         break;
     case DPFIP_XC_SNAT_DROP:
         dpfip_xc_stats_add_dropped(stats, DPFIP_SNAT, fs->n_packets);
+        break;
+    case DPFIP_XC_DNAT_FILTERED:
+        dpfip_xc_stats_add_filtered(stats, DPFIP_DNAT, fs->n_packets);
+        break;
+    case DPFIP_XC_SNAT_FILTERED:
+        dpfip_xc_stats_add_filtered(stats, DPFIP_SNAT, fs->n_packets);
         break;
     }
 }
@@ -616,23 +634,138 @@ dpfip_xlate_hairpin(const struct ofproto_dpif *ofproto, ofp_port_t port,
 /* The action. */
 
 static const char *
-xlate_drop(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
-           const struct dpif_flow_stats *stats, struct xlate_cache *xcache,
-           const char *why)
+xlate_drop__(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
+             bool filtered, const struct dpif_flow_stats *stats,
+             struct xlate_cache *xcache, const char *why)
 {
     COVERAGE_INC(dpfip_xlate_drop);
     if (stats) {
-        dpfip_xc_stats_add_dropped(xfip->stats, dir, stats->n_packets);
+        if (filtered) {
+            dpfip_xc_stats_add_filtered(xfip->stats, dir, stats->n_packets);
+        } else {
+            dpfip_xc_stats_add_dropped(xfip->stats, dir, stats->n_packets);
+        }
     }
     if (xcache) {
         /* The datapath flow drops the rest of the packets: count them. */
         struct xc_entry *entry = xlate_cache_add_entry(xcache, XC_DPFIP);
+        bool dnat = dir == DPFIP_DNAT;
 
         entry->dpfip.stats = dpfip_xc_stats_ref(xfip->stats);
-        entry->dpfip.counter = (dir == DPFIP_DNAT ? DPFIP_XC_DNAT_DROP
-                                : DPFIP_XC_SNAT_DROP);
+        entry->dpfip.counter = (filtered
+                                ? (dnat ? DPFIP_XC_DNAT_FILTERED
+                                        : DPFIP_XC_SNAT_FILTERED)
+                                : (dnat ? DPFIP_XC_DNAT_DROP
+                                        : DPFIP_XC_SNAT_DROP));
     }
     return why;
+}
+
+static const char *
+xlate_drop(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
+           const struct dpif_flow_stats *stats, struct xlate_cache *xcache,
+           const char *why)
+{
+    return xlate_drop__(xfip, dir, false, stats, xcache, why);
+}
+
+/* Filters (dpfip-ingress, dpfip-egress). */
+
+/* Whether the packet is one the VM needs for a connection of the other
+ * direction: a TCP segment with ACK or RST, an ICMP echo reply or an ICMP
+ * error. */
+static bool
+filter_is_reply(enum dpfip_family family, const struct flow *flow,
+                struct flow_wildcards *wc)
+{
+    if (flow->nw_proto == IPPROTO_TCP) {
+        WC_MASK_FIELD_MASK(wc, tcp_flags, htons(TCP_ACK | TCP_RST));
+        return (flow->tcp_flags & htons(TCP_ACK | TCP_RST)) != 0;
+    } else if (family == DPFIP_IPV4 && flow->nw_proto == IPPROTO_ICMP) {
+        uint16_t type = ntohs(flow->tp_src);
+
+        WC_MASK_FIELD(wc, tp_src);
+        return (type == ICMP4_ECHO_REPLY || type == ICMP4_DST_UNREACH
+                || type == ICMP4_TIME_EXCEEDED || type == ICMP4_PARAM_PROB);
+    } else if (family == DPFIP_IPV6 && flow->nw_proto == IPPROTO_ICMPV6) {
+        uint16_t type = ntohs(flow->tp_src);
+
+        WC_MASK_FIELD(wc, tp_src);
+        return (type == ICMP6_ECHO_REPLY || type == ICMP6_DST_UNREACH
+                || type == ICMP6_PACKET_TOO_BIG || type == ICMP6_TIME_EXCEEDED
+                || type == ICMP6_PARAM_PROB);
+    }
+    return false;
+}
+
+/* Whether 'remote' (the packet's source if 'src', else its destination) is
+ * inside 'p'; unwildcards the prefix's bits only. */
+static bool
+filter_remote_matches(const struct dpfip_prefix *p, bool src,
+                      const struct flow *flow, struct flow_wildcards *wc)
+{
+    struct in6_addr addr;
+
+    if (p->family == DPFIP_IPV4) {
+        ovs_be32 *mask = src ? &wc->masks.nw_src : &wc->masks.nw_dst;
+
+        *mask |= be32_prefix_mask(p->plen);
+        in6_addr_set_mapped_ipv4(&addr, src ? flow->nw_src : flow->nw_dst);
+    } else {
+        struct in6_addr *mask = src ? &wc->masks.ipv6_src
+                                    : &wc->masks.ipv6_dst;
+        struct in6_addr plen_mask = ipv6_create_mask(p->plen);
+
+        for (int j = 0; j < 16; j++) {
+            mask->s6_addr[j] |= plen_mask.s6_addr[j];
+        }
+        addr = src ? flow->ipv6_src : flow->ipv6_dst;
+    }
+    return dpfip_prefix_contains(p, &addr);
+}
+
+/* Whether 'filter' lets the packet in 'flow' (before its rewrite) through
+ * in direction 'dir'.  Non-first fragments carry no ports or flags: they
+ * pass if an item allows their protocol and remote address. */
+static bool
+filter_allows(const struct dpfip_filter *filter, enum dpfip_direction dir,
+              enum dpfip_family family, const struct flow *flow,
+              struct flow_wildcards *wc)
+{
+    bool later_fragment;
+
+    if (!filter) {
+        return true;
+    }
+    WC_MASK_FIELD(wc, nw_proto);
+    WC_MASK_FIELD(wc, nw_frag);
+    later_fragment = (flow->nw_frag & FLOW_NW_FRAG_LATER) != 0;
+    if (!later_fragment && filter_is_reply(family, flow, wc)) {
+        return true;
+    }
+    for (size_t i = 0; i < filter->n; i++) {
+        const struct dpfip_filter_item *item = &filter->items[i];
+
+        if (!item->family[family]
+            || (item->nw_proto && item->nw_proto != flow->nw_proto)) {
+            continue;
+        }
+        if (item->port_min && !later_fragment) {
+            uint16_t port = ntohs(flow->tp_dst);
+
+            WC_MASK_FIELD(wc, tp_dst);
+            if (port < item->port_min || port > item->port_max) {
+                continue;
+            }
+        }
+        if (item->has_remote
+            && !filter_remote_matches(&item->remote, dir == DPFIP_DNAT,
+                                      flow, wc)) {
+            continue;
+        }
+        return true;
+    }
+    return false;
 }
 
 /* Translates 'a' on 'ofproto' by rewriting 'flow' (and unwildcarding what
@@ -699,6 +832,12 @@ dpfip_xlate_action(const struct ofpact_dpfip *a,
                               : "source is not the fixed IP");
         }
         *addr = dnat ? rw->fixed : rw->floating;
+    }
+
+    if (!filter_allows(rw->filter[dir], dir, rw->family, flow, wc)) {
+        return xlate_drop__(xfip, dir, true, stats, xcache, dnat
+                            ? "not allowed by dpfip-ingress"
+                            : "not allowed by dpfip-egress");
     }
 
     /* Routed, so the TTL (hop limit) drops, as with dec_ttl. */

@@ -127,7 +127,10 @@ dpfip_rewrite_equal(const struct dpfip_rewrite *a,
             && eth_addr_equals(a->router_mac, b->router_mac)
             && eth_addr_equals(a->vm_mac, b->vm_mac)
             && eth_addr_equals(a->gw_mac, b->gw_mac)
-            && dpfip_prefixes_equal(a->internal, b->internal));
+            && dpfip_prefixes_equal(a->internal, b->internal)
+            && dpfip_filter_equal(a->filter[DPFIP_DNAT], b->filter[DPFIP_DNAT])
+            && dpfip_filter_equal(a->filter[DPFIP_SNAT],
+                                  b->filter[DPFIP_SNAT]));
 }
 
 void
@@ -135,6 +138,9 @@ dpfip_rewrite_copy(struct dpfip_rewrite *dst, const struct dpfip_rewrite *src)
 {
     *dst = *src;
     dst->internal = dpfip_prefixes_ref(src->internal);
+    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
+        dst->filter[i] = dpfip_filter_ref(src->filter[i]);
+    }
 }
 
 void
@@ -142,6 +148,10 @@ dpfip_rewrite_destroy(struct dpfip_rewrite *rw)
 {
     dpfip_prefixes_unref(rw->internal);
     rw->internal = NULL;
+    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
+        dpfip_filter_unref(rw->filter[i]);
+        rw->filter[i] = NULL;
+    }
 }
 
 /* The address index. */
@@ -613,6 +623,7 @@ iface_signature(const struct ovsrec_interface *row)
 {
     static const char *const keys[] = {
         "dpfip-mac", "dpfip-router", "dpfip-router-mac", "dpfip-internal",
+        "dpfip-ingress", "dpfip-egress",
     };
     struct ds s = DS_EMPTY_INITIALIZER;
 
@@ -1128,6 +1139,10 @@ fip_check_eligible(struct dpfip_fip *fip)
         ds_destroy(&s);
     } else {
         why = dpfip_pair_check(&fip->pair, &br->cfg, &iface->ctx);
+        if (!why) {
+            why = dpfip_iface_cfg_check_family(&iface->cfg,
+                                               fip->pair.family);
+        }
     }
     free(fip->ineligible);
     fip->ineligible = why;
@@ -1179,6 +1194,8 @@ fip_build_rewrite(const struct dpfip_fip *fip, struct eth_addr gw_mac,
     rw->vm_mac = iface->cfg.vm_mac;
     rw->gw_mac = gw_mac;
     rw->internal = iface->ctx.internal;     /* Not a reference: a view. */
+    rw->filter[DPFIP_DNAT] = iface->cfg.ingress;    /* Views too. */
+    rw->filter[DPFIP_SNAT] = iface->cfg.egress;
 }
 
 /* Step 3: the state of 'fip' and, if active, its rewrite. */

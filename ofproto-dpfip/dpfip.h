@@ -108,6 +108,8 @@ enum dpfip_xc_counter {
     DPFIP_XC_SNAT,                      /* DPFIP_SNAT. */
     DPFIP_XC_DNAT_DROP,
     DPFIP_XC_SNAT_DROP,
+    DPFIP_XC_DNAT_FILTERED,             /* Dropped by dpfip-ingress. */
+    DPFIP_XC_SNAT_FILTERED,             /* Dropped by dpfip-egress. */
 };
 struct dpfip_xc_stats;
 void dpfip_xc_stats_credit(struct dpfip_xc_stats *, int counter,

@@ -458,6 +458,110 @@ test_global(void)
 }
 
 static void
+test_filters(void)
+{
+    static const struct {
+        const char *value;
+        const char *canonical;      /* NULL: an error containing 'error'. */
+        const char *error;
+    } cases[] = {
+        { "tcp:22@198.51.100.0/24,tcp:80-443,udp:53,icmp",
+          "tcp:22@198.51.100.0/24,tcp:80-443,udp:53,icmp", NULL },
+        { "ip@2001:db8::/32 icmp6", "ip@2001:db8::/32,icmp6", NULL },
+        { "tcp@192.0.2.7", "tcp@192.0.2.7/32", NULL },
+        { "udp:53@198.51.100.77/24", "udp:53@198.51.100.0/24", NULL },
+        { "sctp:22", NULL, "dpfip-ingress: 'sctp:22': 'sctp' is not a "
+          "protocol (tcp, udp, icmp, icmp6 or ip)" },
+        { "tcp:0", NULL, "port 0 is out of range (1 to 65535)" },
+        { "tcp:65536", NULL, "port 65536 is out of range" },
+        { "tcp:99999999999999999999", NULL, "is out of range" },
+        { "tcp:http", NULL, "'http' is not a port" },
+        { "tcp:22x", NULL, "'22x' is not a port" },
+        { "tcp:443-80", NULL, "the port range is empty" },
+        { "icmp:8", NULL, "only tcp and udp take a port" },
+        { "ip:22", NULL, "only tcp and udp take a port" },
+        { "icmp@2001:db8::/32", NULL, "icmp takes no IPv6 prefix" },
+        { "icmp6@192.0.2.0/24", NULL, "icmp6 takes no IPv4 prefix" },
+        { "tcp@192.0.2.0/33", NULL, "prefix length 33 is out of range" },
+        { "tcp@192.0.2.0/0", NULL, "prefix length 0 is out of range" },
+        { "tcp@not-an-address", NULL, "is not an IPv4 or IPv6 address" },
+        { "", NULL, "has no item" },
+        { " , ", NULL, "has no item" },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct dpfip_filter *filter;
+        char *error = dpfip_filter_parse("dpfip-ingress", cases[i].value,
+                                         &filter);
+
+        if (cases[i].canonical) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+
+            CHECK(!error && filter, "'%s': %s", cases[i].value, error);
+            if (filter) {
+                dpfip_filter_format(filter, &s);
+            }
+            CHECK(!strcmp(ds_cstr(&s), cases[i].canonical),
+                  "'%s' reads back as '%s'", cases[i].value, ds_cstr(&s));
+            ds_destroy(&s);
+        } else {
+            CHECK(!filter && contains(error, cases[i].error),
+                  "'%s': '%s' should contain '%s'", cases[i].value, error,
+                  cases[i].error);
+        }
+        dpfip_filter_unref(filter);
+        free(error);
+    }
+
+    /* Families: icmp and IPv4 prefixes apply to IPv4 FIPs only. */
+    struct dpfip_iface_cfg cfg;
+    char *error = iface(&cfg, (const char *[]) {
+                            "attached-mac=02:00:00:00:00:05", NULL },
+                        (const char *[]) {
+                            "dpfip-ingress=icmp,tcp:22@198.51.100.0/24",
+                            "dpfip-egress=udp:53", NULL });
+    CHECK(!error && cfg.ingress && cfg.egress, "%s", error);
+    free(error);
+    error = dpfip_iface_cfg_check_family(&cfg, DPFIP_IPV4);
+    CHECK(!error, "IPv4: %s", error);
+    free(error);
+    error = dpfip_iface_cfg_check_family(&cfg, DPFIP_IPV6);
+    CHECK(contains(error, "dpfip-ingress: no item applies to IPv6"), "%s",
+          error);
+    free(error);
+
+    /* Equality follows the items, not the text. */
+    struct dpfip_iface_cfg cfg2;
+    error = iface(&cfg2, (const char *[]) {
+                      "attached-mac=02:00:00:00:00:05", NULL },
+                  (const char *[]) {
+                      "dpfip-ingress=icmp, tcp:22@198.51.100.9/24",
+                      "dpfip-egress=udp:53", NULL });
+    CHECK(!error && dpfip_iface_cfg_equal(&cfg, &cfg2), "equal: %s", error);
+    free(error);
+    dpfip_iface_cfg_destroy(&cfg2);
+    error = iface(&cfg2, (const char *[]) {
+                      "attached-mac=02:00:00:00:00:05", NULL },
+                  (const char *[]) {
+                      "dpfip-ingress=icmp,tcp:23@198.51.100.0/24",
+                      "dpfip-egress=udp:53", NULL });
+    CHECK(!error && !dpfip_iface_cfg_equal(&cfg, &cfg2), "differ: %s",
+          error);
+    free(error);
+    dpfip_iface_cfg_destroy(&cfg2);
+
+    /* A bad filter makes the interface invalid, naming the key. */
+    error = iface(&cfg2, (const char *[]) {
+                      "attached-mac=02:00:00:00:00:05", NULL },
+                  (const char *[]) { "dpfip-egress=tcp:0", NULL });
+    CHECK(contains(error, "dpfip-egress: 'tcp:0': port 0 is out of range"),
+          "%s", error);
+    free(error);
+    dpfip_iface_cfg_destroy(&cfg2);
+    dpfip_iface_cfg_destroy(&cfg);
+}
+
+static void
 test_dpfip_config_main(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
 {
     test_macs();
@@ -465,6 +569,7 @@ test_dpfip_config_main(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
     test_prefixes();
     test_iface();
     test_pairs();
+    test_filters();
     test_global();
     printf("%d checks, %d failed\n", n_checks, n_failures);
     exit(n_failures ? 1 : 0);
