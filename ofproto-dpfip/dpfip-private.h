@@ -200,6 +200,7 @@ const char *dpfip_global_error(void);
 const struct dpfip_bridge **dpfip_bridges_sorted(const char *name,
                                                 size_t *n);
 struct dpfip_bridge *dpfip_bridge_find(const char *name);
+const struct ovs_list *dpfip_claimants(const struct in6_addr *floating);
 
 /* dpfip-xlate.c: RCU snapshots for translation. */
 bool dpfip_xlate_publish_bridge(struct dpfip_bridge *);

@@ -124,11 +124,24 @@ collect_rows(const struct dpfip_bridge *br, const struct in6_addr *only,
     struct fip_row *rows;
     size_t n = 0;
 
-    rows = xmalloc((br->n_fips + 1) * sizeof *rows);
-    HMAP_FOR_EACH (iface, node, &br->ifaces) {
-        HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
-            if (!only || (!fip->pair.error
-                          && ipv6_addr_equals(&fip->pair.floating, only))) {
+    if (only) {
+        /* One address: its claimants from the index, whatever the size of
+         * the table. */
+        const struct ovs_list *claimants = dpfip_claimants(only);
+
+        rows = xmalloc(((claimants ? ovs_list_size(claimants) : 0) + 1)
+                       * sizeof *rows);
+        if (claimants) {
+            LIST_FOR_EACH (fip, claim_node, claimants) {
+                if (dpfip_fip_bridge(fip) == br) {
+                    fip_row_init(&rows[n++], fip);
+                }
+            }
+        }
+    } else {
+        rows = xmalloc((br->n_fips + 1) * sizeof *rows);
+        HMAP_FOR_EACH (iface, node, &br->ifaces) {
+            HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
                 fip_row_init(&rows[n++], fip);
             }
         }

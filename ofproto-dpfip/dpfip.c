@@ -175,6 +175,16 @@ addr_find(const struct in6_addr *a)
     return NULL;
 }
 
+/* The FIPs of every bridge that claim floating address 'a' (their
+ * 'claim_node's), or NULL: a lookup, not a walk of the table. */
+const struct ovs_list *
+dpfip_claimants(const struct in6_addr *a)
+{
+    const struct dpfip_addr *addr = addr_find(a);
+
+    return addr ? &addr->claimants : NULL;
+}
+
 static struct dpfip_addr *
 addr_get(const struct in6_addr *a)
 {

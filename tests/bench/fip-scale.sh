@@ -9,10 +9,13 @@
 # Usage: tests/bench/fip-scale.sh [software|offload] [N...]
 #        (default: software 1 10000 100000; offload 1000 10000)
 #
-# In software mode it also measures, for each N, the main thread's CPU
-# while nothing happens and the cost of one change to one interface with N
-# FIPs present (p50 / p95 of 20 rounds), and prints how much N FIPs add to
-# the change's p50 and p95 over the smallest N of the run.
+# In software mode the RSS growth is also measured with dpfip off (the
+# same transaction: what OVS itself keeps of it) and the difference printed
+# as rss_per_fip_bytes_beyond_baseline.  It also measures, for each N, the
+# main thread's CPU while nothing happens and the cost of one change to
+# one interface with N FIPs present (p50 / p95 of 20 rounds), and prints
+# how much N FIPs add to the change's p50 and p95 over the smallest N of
+# the run.
 #
 # Environment (all optional):
 #   OVS_BUILD_DIR     OVS build tree (default _build/ovs of this checkout)
@@ -43,6 +46,7 @@ if [ $# -gt 0 ]; then SIZES="$*"
 elif [ "$MODE" = software ]; then SIZES="1 10000 100000"
 else SIZES="1000 10000"; fi
 PORTS=${BENCH_PORTS:-1000}       # offload: one representor per 1000 FIPs
+ANNOUNCE_COUNT=5                # dpfip-announce-count (its default)
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results.txt}
 TIMEOUT=${BENCH_TIMEOUT:-600}
 TOP=$(cd "$BENCH_DIR/../.." && pwd)
@@ -119,6 +123,21 @@ main_thread_cpu() {
     t1=$(awk '{ print $14 + $15 }' "/proc/$pid/task/$pid/stat")
     awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$secs" \
         'BEGIN { printf "%.2f", 100 * d / hz / s }'
+}
+
+# Waits until each of the N FIPs has sent all its announcements.
+wait_announced() {
+    local n=$1 deadline=$(( $(date +%s) + 120 )) done_n
+    while :; do
+        done_n=$(ovs-appctl -t "$CTL" --timeout=120 dpfip/show --json | python3 -c '
+import json, sys
+show = json.load(sys.stdin)
+print(sum(1 for b in show["bridges"] for f in b["fips"]
+          if f["announcements"] >= int(sys.argv[1])))' "$ANNOUNCE_COUNT")
+        [ "$done_n" = "$n" ] && return 0
+        [ "$(date +%s)" -lt "$deadline" ] || { log "announcements not done after 120 s ($done_n of $n)"; return 1; }
+        sleep 1
+    done
 }
 
 # Polls "$@" until it succeeds; prints the time it took, in ms since T0.
@@ -255,7 +274,10 @@ run_one() {
             other_config:dpdk-socket-mem=3072 other_config:dpfip-enable=true
         ovs-vswitchd --detach --no-chdir --pidfile --log-file -vconsole:off 2>>"$RUN/daemons.stderr" || return 1
     else
-        ovs-vsctl --no-wait set Open_vSwitch . other_config:dpfip-enable=true
+        # BASELINE=1: the same switch and transaction with dpfip off, for
+        # what OVS itself keeps of the N FIPs' configuration.
+        ovs-vsctl --no-wait set Open_vSwitch . \
+            other_config:dpfip-enable=$([ -n "${BASELINE:-}" ] && echo false || echo true)
         ovs-vswitchd --enable-dummy=override --disable-system --detach --no-chdir \
             --pidfile --log-file -vconsole:off 2>>"$RUN/daemons.stderr" || return 1
     fi
@@ -267,7 +289,8 @@ run_one() {
                    other_config:dpfip-gateway-mac=02:00:00:00:fe:01
                    other_config:dpfip-external-mac=02:00:00:00:fe:10
                    other_config:dpfip-router=10.0.0.1/24
-                   other_config:dpfip-router-mac=02:00:00:00:01:01)
+                   other_config:dpfip-router-mac=02:00:00:00:01:01
+                   other_config:dpfip-announce-count=$ANNOUNCE_COUNT)
     if [ "$MODE" = offload ]; then
         ip link del fsb-up0 2>/dev/null
         ip link add fsb-up0 type veth peer name fsb-up0p || return 1
@@ -319,6 +342,10 @@ run_one() {
                         "$RUN/ovs-vswitchd.log" | tail -1)" +%s%3N)
     fi
     rss1=$(rss_kb)
+    if [ -n "${BASELINE:-}" ]; then
+        echo "rss_per_fip_bytes_baseline.$n: $(( (rss1 - rss0) * 1024 / n ))"
+        return
+    fi
 
     local where=active field=state
     [ "$MODE" = offload ] && { where=offloaded; field=where; }
@@ -374,6 +401,9 @@ print(sum(1 for f in fips if f[sys.argv[2]] == sys.argv[3]),
     fi
     log "N=$n: $active $where after $secs ms; RSS $rss0 -> $rss1 kB; dpfip/show $show_ms ms, --json $showj_ms ms"
     if [ "$MODE" = software ]; then
+        # Idle means after the last announcement (with backoff, the 5th
+        # goes out about 15 s after the FIP became active).
+        wait_announced "$n" || return 1
         log "N=$n: main thread CPU over ${IDLE_SECS:-60} s with nothing to do"
         echo "idle_main_thread_cpu_percent.$n: $(main_thread_cpu ${IDLE_SECS:-60})"
         log "N=$n: one change to one interface, ${CHANGE_ROUNDS:-20} times"
@@ -404,6 +434,16 @@ OUT=$(
             rules=$(sed -n "s/^rules.$n: //p" "$out")
             if [ -n "$ms" ] && [ -n "$rules" ]; then
                 echo "rules_per_second.$n: $(( rules * 1000 / (ms > 0 ? ms : 1) ))" >> "$out"
+            fi
+        fi
+        if [ "$MODE" = software ] && [ "$n" -gt 1 ]; then
+            BASELINE=1 run_one "$n" >> "$out" \
+                || echo "error.$MODE.$n: the baseline run failed"
+            stop_ovs
+            all=$(sed -n "s/^rss_per_fip_bytes.$n: //p" "$out")
+            base=$(sed -n "s/^rss_per_fip_bytes_baseline.$n: //p" "$out")
+            if [ -n "$all" ] && [ -n "$base" ]; then
+                echo "rss_per_fip_bytes_beyond_baseline.$n: $(( all - base ))" >> "$out"
             fi
         fi
         grep -v '^install_ms\.' "$out" | sed "s/^/$MODE./"
