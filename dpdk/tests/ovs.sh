@@ -36,8 +36,14 @@ state=$dir/state
 
 cleanup() {
     if [ -f "$dir/ovs-vswitchd.pid" ]; then
-        timeout 20 ovs-appctl -t ovs-vswitchd exit >/dev/null 2>&1 \
-            || kill "$(cat "$dir/ovs-vswitchd.pid")" 2>/dev/null
+        vpid=$(cat "$dir/ovs-vswitchd.pid")
+        # --cleanup: the userspace datapath's taps (br0, ovs-netdev) are
+        # persistent, and left behind they stop the next traffic test.
+        timeout 20 ovs-appctl -t ovs-vswitchd exit --cleanup >/dev/null 2>&1 \
+            || kill "$vpid" 2>/dev/null
+        wait_until 10 sh -c "! kill -0 $vpid 2>/dev/null"
+        ip link del br0 2>/dev/null
+        ip link del ovs-netdev 2>/dev/null
     fi
     if [ -f "$dir/ovsdb-server.pid" ]; then
         pid=$(cat "$dir/ovsdb-server.pid")
