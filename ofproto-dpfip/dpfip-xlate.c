@@ -452,39 +452,47 @@ read_addr(const struct flow *flow, struct flow_wildcards *wc, bool dst,
     return false;
 }
 
+/* Whether the packet's source (if 'src') or destination is inside 'p';
+ * unwildcards only the prefix's bits of that address, as a classifier's
+ * prefix match would. */
+static bool
+prefix_matches(const struct dpfip_prefix *p, bool src,
+               const struct flow *flow, struct flow_wildcards *wc)
+{
+    struct in6_addr addr;
+
+    if (p->family == DPFIP_IPV4) {
+        ovs_be32 *mask = src ? &wc->masks.nw_src : &wc->masks.nw_dst;
+
+        *mask |= be32_prefix_mask(p->plen);
+        in6_addr_set_mapped_ipv4(&addr, src ? flow->nw_src : flow->nw_dst);
+    } else {
+        struct in6_addr *mask = src ? &wc->masks.ipv6_src
+                                    : &wc->masks.ipv6_dst;
+        struct in6_addr plen_mask = ipv6_create_mask(p->plen);
+
+        for (int j = 0; j < 16; j++) {
+            mask->s6_addr[j] |= plen_mask.s6_addr[j];
+        }
+        addr = src ? flow->ipv6_src : flow->ipv6_dst;
+    }
+    return dpfip_prefix_contains(p, &addr);
+}
+
 /* True if the packet's destination is inside one of 'internal''s prefixes
- * of 'family'; unwildcards the bits of the destination that the answer
- * depends on, as a classifier's prefix match would. */
+ * of 'family'. */
 static bool
 is_internal(const struct dpfip_prefixes *internal, enum dpfip_family family,
             const struct flow *flow, struct flow_wildcards *wc)
 {
-    struct in6_addr dst;
-    bool inside = false;
-
-    if (family == DPFIP_IPV4) {
-        in6_addr_set_mapped_ipv4(&dst, flow->nw_dst);
-    } else {
-        dst = flow->ipv6_dst;
-    }
-    for (size_t i = 0; internal && i < internal->n && !inside; i++) {
+    for (size_t i = 0; internal && i < internal->n; i++) {
         const struct dpfip_prefix *p = &internal->p[i];
 
-        if (p->family != family) {
-            continue;
+        if (p->family == family && prefix_matches(p, false, flow, wc)) {
+            return true;
         }
-        if (family == DPFIP_IPV4) {
-            wc->masks.nw_dst |= be32_prefix_mask(p->plen);
-        } else {
-            struct in6_addr mask = ipv6_create_mask(p->plen);
-
-            for (int j = 0; j < 16; j++) {
-                wc->masks.ipv6_dst.s6_addr[j] |= mask.s6_addr[j];
-            }
-        }
-        inside = dpfip_prefix_contains(p, &dst);
     }
-    return inside;
+    return false;
 }
 
 static void
@@ -698,32 +706,6 @@ filter_is_reply(enum dpfip_family family, const struct flow *flow,
     return false;
 }
 
-/* Whether 'remote' (the packet's source if 'src', else its destination) is
- * inside 'p'; unwildcards the prefix's bits only. */
-static bool
-filter_remote_matches(const struct dpfip_prefix *p, bool src,
-                      const struct flow *flow, struct flow_wildcards *wc)
-{
-    struct in6_addr addr;
-
-    if (p->family == DPFIP_IPV4) {
-        ovs_be32 *mask = src ? &wc->masks.nw_src : &wc->masks.nw_dst;
-
-        *mask |= be32_prefix_mask(p->plen);
-        in6_addr_set_mapped_ipv4(&addr, src ? flow->nw_src : flow->nw_dst);
-    } else {
-        struct in6_addr *mask = src ? &wc->masks.ipv6_src
-                                    : &wc->masks.ipv6_dst;
-        struct in6_addr plen_mask = ipv6_create_mask(p->plen);
-
-        for (int j = 0; j < 16; j++) {
-            mask->s6_addr[j] |= plen_mask.s6_addr[j];
-        }
-        addr = src ? flow->ipv6_src : flow->ipv6_dst;
-    }
-    return dpfip_prefix_contains(p, &addr);
-}
-
 /* Whether 'filter' lets the packet in 'flow' (before its rewrite) through
  * in direction 'dir'.  Non-first fragments carry no ports or flags: they
  * pass if an item allows their protocol and remote address. */
@@ -759,8 +741,8 @@ filter_allows(const struct dpfip_filter *filter, enum dpfip_direction dir,
             }
         }
         if (item->has_remote
-            && !filter_remote_matches(&item->remote, dir == DPFIP_DNAT,
-                                      flow, wc)) {
+            && !prefix_matches(&item->remote, dir == DPFIP_DNAT, flow,
+                               wc)) {
             continue;
         }
         return true;
