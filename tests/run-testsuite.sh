@@ -21,10 +21,9 @@ set -u
 retry_policy=fail
 reruns=1
 if [ "${1:-}" = --stock-suite ]; then
-    # A few of OVS's tests race by design on a loaded machine (e.g. the
-    # ovsdb-idl "track ... insert and delete" tests send a transaction
-    # without waiting for the IDL, and expect both updates in one run):
-    # they get up to three serial re-runs.
+    # A few of OVS's tests are timing sensitive on a busy machine: they
+    # get up to three serial re-runs.  Those that race by design are in
+    # tests/ovs-known-failures.txt with the upstream fix.
     retry_policy=ok
     reruns=3
     shift
@@ -84,6 +83,10 @@ for n in $still; do
         n_known=$((n_known + 1))
     else
         echo "$label: FAILED: $n: $name"
+        # What the test printed last, for the record of a CI run.
+        log=$(ls -d "$build/tests/$suite_dir"/*/ 2>/dev/null \
+              | grep -E "/0*$n/\$" | head -1)
+        [ -n "$log" ] && tail -25 "${log}testsuite.log" | sed 's/^/  | /'
         n_failed=$((n_failed + 1))
     fi
 done
