@@ -470,58 +470,91 @@ want_netdevs(const struct dpfip_fip_offload *o, struct netdev *netdevs[2])
     return true;
 }
 
+/* Why 'fip' on 'br' cannot go to hardware as it is configured now, or NULL
+ * if it can, with its provider in '*providerp' and its two specs in 'want'
+ * (generation 0).  A pure function of the FIP, its ports and the global
+ * configuration, so that dpfip_offload_format() can tell the reason again
+ * instead of every FIP in software storing it. */
+static char *
+check_offloadable(const struct dpfip_bridge *br, const struct dpfip_fip *fip,
+                  const struct dpfip_offload_class **providerp,
+                  struct dpfip_offload_rule_spec want[DPFIP_N_DIRECTIONS])
+{
+    const struct dpfip_offload_class *provider;
+    struct netdev *netdevs[2];
+    char *reason = NULL;
+    int uplink, vm;
+
+    if (!offload_enabled) {
+        return xstrdup("dpfip-offload=software");
+    }
+    if (!br->ofproto) {
+        return xstrdup("the bridge has no datapath yet");
+    }
+    provider = bridge_provider(br, &reason);
+    if (!provider) {
+        return reason;
+    }
+    uplink = port_handle(br, provider, fip->rw.uplink_port, "uplink",
+                         &netdevs[0], &reason);
+    if (uplink < 0) {
+        return reason;
+    }
+    vm = port_handle(br, provider, fip->rw.vm_port, "port", &netdevs[1],
+                     &reason);
+    if (vm < 0) {
+        return reason;
+    }
+    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
+        if (!build_spec(fip, i, uplink, vm, &want[i], &reason)) {
+            return reason;
+        }
+    }
+    if (provider->max_internal < want[0].n_internals
+        && (provider->max_internal || want[0].n_internals > 1)) {
+        return xasprintf("%u internal prefixes, %s handles at most %u",
+                         want[0].n_internals, provider->name,
+                         MAX(provider->max_internal, 1));
+    }
+    *providerp = provider;
+    return NULL;
+}
+
 /* Brings the hardware rules of 'fip' on 'br' in line with its state: takes
  * them out now if they must go, or queues the FIP for installation. */
 void
 dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
 {
     struct dpfip_offload_rule_spec want[DPFIP_N_DIRECTIONS];
-    const struct dpfip_offload_class *provider;
-    struct netdev *netdevs[2];
+    const struct dpfip_offload_class *provider = NULL;
     struct dpfip_fip_offload *o;
-    char *reason = NULL;
-    int uplink, vm;
+    char *reason;
 
     if (fip->state != DPFIP_ACTIVE || !br || br->error) {
-        if (fip->offload) {
-            stop_offload(fip->offload, NULL);
-        }
+        dpfip_offload_remove(fip);
+        return;
+    }
+
+    reason = check_offloadable(br, fip, &provider, want);
+    if (reason) {
+        /* Its configuration or its ports keep the FIP in software: it
+         * holds no offload state (for 100k FIPs in software that state
+         * was half of their memory); dpfip_offload_format() tells the
+         * reason. */
+        free(reason);
+        dpfip_offload_remove(fip);
         return;
     }
 
     o = get_offload(fip);
-    if (!offload_enabled) {
-        stop_offload(o, xstrdup("dpfip-offload=software"));
-        return;
-    }
-
-    provider = bridge_provider(br, &reason);
-    if (!provider || (o->provider && o->provider != provider)) {
-        stop_offload(o, reason);
-        if (!provider) {
-            return;
-        }
-        reason = NULL;
+    if (o->provider && o->provider != provider) {
+        stop_offload(o, NULL);
     }
     o->provider = provider;
-
-    uplink = port_handle(br, provider, fip->rw.uplink_port, "uplink",
-                         &netdevs[0], &reason);
-    vm = (uplink < 0 ? -1
-          : port_handle(br, provider, fip->rw.vm_port, "port", &netdevs[1],
-                        &reason));
-    if (uplink < 0 || vm < 0) {
-        stop_offload(o, reason);
-        return;
-    }
     free(o->uplink_name);
     o->uplink_name = xstrdup(br->cfg.uplink);
 
     for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
-        if (!build_spec(fip, i, uplink, vm, &want[i], &reason)) {
-            stop_offload(o, reason);
-            return;
-        }
         want[i].generation = o->installed ? o->specs[i].generation : 0;
     }
     if (o->installed && !memcmp(want, o->specs, sizeof want)) {
@@ -540,14 +573,6 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
          * wrongly, so software carries the FIP until the new ones are
          * in. */
         remove_rules(fip);
-    }
-    if (provider->max_internal < want[0].n_internals
-        && (provider->max_internal || want[0].n_internals > 1)) {
-        stop_offload(o, xasprintf("%u internal prefixes, %s handles at "
-                                  "most %u", want[0].n_internals,
-                                  provider->name,
-                                  MAX(provider->max_internal, 1)));
-        return;
     }
     memcpy(o->want, want, sizeof want);
     o->refused = false;
@@ -949,6 +974,18 @@ dpfip_offload_format(const struct dpfip_fip *fip, struct ds *s)
         ds_put_cstr(s, "pending");
     } else if (o && o->reason) {
         ds_put_format(s, "software (%s)", o->reason);
+    } else if (!o) {
+        struct dpfip_offload_rule_spec want[DPFIP_N_DIRECTIONS];
+        const struct dpfip_offload_class *provider;
+        char *reason = check_offloadable(dpfip_fip_bridge(fip), fip,
+                                         &provider, want);
+
+        if (reason) {
+            ds_put_format(s, "software (%s)", reason);
+            free(reason);
+        } else {
+            ds_put_cstr(s, "software");
+        }
     } else {
         ds_put_cstr(s, "software");
     }
