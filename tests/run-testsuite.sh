@@ -86,7 +86,7 @@ for n in $still; do
         # What the test printed last, for the record of a CI run.
         log=$(ls -d "$build/tests/$suite_dir"/*/ 2>/dev/null \
               | grep -E "/0*$n/\$" | head -1)
-        [ -n "$log" ] && tail -25 "${log}testsuite.log" | sed 's/^/  | /'
+        [ -n "$log" ] && tail -25 "$log${suite_dir%.dir}.log" | sed 's/^/  | /'
         n_failed=$((n_failed + 1))
     fi
 done
