@@ -110,7 +110,9 @@ struct dpfip_fip_offload {
     /* What the FIP needs in hardware, when pending, retrying or refused. */
     struct dpfip_offload_rule_spec want[DPFIP_N_DIRECTIONS];
 
-    char *reason;                   /* Why in software, or NULL. */
+    char *reason;                   /* The provider's refusal, or NULL
+                                     * (other reasons are derived:
+                                     * check_offloadable()). */
     bool refused;                   /* 'reason' is a permanent refusal. */
     bool reason_logged;             /* 'reason' logged for 'want'. */
     char *uplink_name;              /* For dpfip/show. */
