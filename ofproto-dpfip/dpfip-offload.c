@@ -21,6 +21,7 @@
 #include <limits.h>
 #include "dpfip-offload-provider.h"
 #include "dpfip-private.h"
+#include "flow.h"
 #include "hash.h"
 #include "netdev.h"
 #include "openvswitch/list.h"
@@ -472,6 +473,81 @@ want_netdevs(const struct dpfip_fip_offload *o, struct netdev *netdevs[2])
     return true;
 }
 
+/* What the checks of the ports of a FIP found: the same for every FIP of one
+ * VM port, so that dpfip/show runs them once per port, not per FIP. */
+struct port_check {
+    struct hmap_node node;      /* In struct dpfip_offload_memo's 'checks'. */
+    const struct dpfip_bridge *br;
+    ofp_port_t uplink_port;
+    ofp_port_t vm_port;
+
+    const struct dpfip_offload_class *provider; /* NULL if 'reason'. */
+    int uplink;                 /* Provider handles of the two ports. */
+    int vm;
+    char *reason;               /* Why no FIP of these ports can go. */
+};
+
+struct dpfip_offload_memo {
+    struct hmap checks;         /* Contains struct port_check. */
+};
+
+/* Fills 'pc' with what the global configuration, 'br' and the two ports of
+ * 'fip' allow. */
+static void
+check_fip_ports(const struct dpfip_bridge *br, const struct dpfip_fip *fip,
+                struct port_check *pc)
+{
+    struct netdev *netdev;
+
+    pc->br = br;
+    pc->uplink_port = fip->rw.uplink_port;
+    pc->vm_port = fip->rw.vm_port;
+    pc->provider = NULL;
+    pc->reason = NULL;
+    if (!offload_enabled) {
+        pc->reason = xstrdup("dpfip-offload=software");
+        return;
+    }
+    if (!br->ofproto) {
+        pc->reason = xstrdup("the bridge has no datapath yet");
+        return;
+    }
+    pc->provider = bridge_provider(br, &pc->reason);
+    if (pc->provider) {
+        pc->uplink = port_handle(br, pc->provider, pc->uplink_port, "uplink",
+                                 &netdev, &pc->reason);
+        pc->vm = (pc->uplink < 0 ? -1
+                  : port_handle(br, pc->provider, pc->vm_port, "port",
+                                &netdev, &pc->reason));
+        if (pc->vm < 0) {
+            pc->provider = NULL;
+        }
+    }
+}
+
+/* Why 'fip', whose ports passed 'pc', cannot go to hardware, or NULL with
+ * its two specs in 'want' (generation 0). */
+static char *
+check_fip(const struct port_check *pc, const struct dpfip_fip *fip,
+          struct dpfip_offload_rule_spec want[DPFIP_N_DIRECTIONS])
+{
+    const struct dpfip_offload_class *provider = pc->provider;
+    char *reason = NULL;
+
+    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
+        if (!build_spec(fip, i, pc->uplink, pc->vm, &want[i], &reason)) {
+            return reason;
+        }
+    }
+    if (provider->max_internal < want[0].n_internals
+        && (provider->max_internal || want[0].n_internals > 1)) {
+        return xasprintf("%u internal prefixes, %s handles at most %u",
+                         want[0].n_internals, provider->name,
+                         MAX(provider->max_internal, 1));
+    }
+    return NULL;
+}
+
 /* Why 'fip' on 'br' cannot go to hardware as it is configured now, or NULL
  * if it can, with its provider in '*providerp' and its two specs in 'want'
  * (generation 0).  A pure function of the FIP, its ports and the global
@@ -482,44 +558,18 @@ check_offloadable(const struct dpfip_bridge *br, const struct dpfip_fip *fip,
                   const struct dpfip_offload_class **providerp,
                   struct dpfip_offload_rule_spec want[DPFIP_N_DIRECTIONS])
 {
-    const struct dpfip_offload_class *provider;
-    struct netdev *netdevs[2];
-    char *reason = NULL;
-    int uplink, vm;
+    struct port_check pc;
+    char *reason;
 
-    if (!offload_enabled) {
-        return xstrdup("dpfip-offload=software");
+    check_fip_ports(br, fip, &pc);
+    if (pc.reason) {
+        return pc.reason;
     }
-    if (!br->ofproto) {
-        return xstrdup("the bridge has no datapath yet");
+    reason = check_fip(&pc, fip, want);
+    if (!reason) {
+        *providerp = pc.provider;
     }
-    provider = bridge_provider(br, &reason);
-    if (!provider) {
-        return reason;
-    }
-    uplink = port_handle(br, provider, fip->rw.uplink_port, "uplink",
-                         &netdevs[0], &reason);
-    if (uplink < 0) {
-        return reason;
-    }
-    vm = port_handle(br, provider, fip->rw.vm_port, "port", &netdevs[1],
-                     &reason);
-    if (vm < 0) {
-        return reason;
-    }
-    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
-        if (!build_spec(fip, i, uplink, vm, &want[i], &reason)) {
-            return reason;
-        }
-    }
-    if (provider->max_internal < want[0].n_internals
-        && (provider->max_internal || want[0].n_internals > 1)) {
-        return xasprintf("%u internal prefixes, %s handles at most %u",
-                         want[0].n_internals, provider->name,
-                         MAX(provider->max_internal, 1));
-    }
-    *providerp = provider;
-    return NULL;
+    return reason;
 }
 
 /* Brings the hardware rules of 'fip' on 'br' in line with its state: takes
@@ -951,11 +1001,66 @@ dpfip_offload_where_to_string(enum dpfip_offload_where where)
     }
 }
 
+struct dpfip_offload_memo *
+dpfip_offload_memo_create(void)
+{
+    struct dpfip_offload_memo *memo = xmalloc(sizeof *memo);
+
+    hmap_init(&memo->checks);
+    return memo;
+}
+
+void
+dpfip_offload_memo_destroy(struct dpfip_offload_memo *memo)
+{
+    if (memo) {
+        struct port_check *pc;
+
+        HMAP_FOR_EACH_POP (pc, node, &memo->checks) {
+            free(pc->reason);
+            free(pc);
+        }
+        hmap_destroy(&memo->checks);
+        free(memo);
+    }
+}
+
+/* The checks of the ports of 'fip' on 'br', run once per port in 'memo'. */
+static const struct port_check *
+memo_check_ports(struct dpfip_offload_memo *memo,
+                 const struct dpfip_bridge *br, const struct dpfip_fip *fip)
+{
+    uint32_t hash = hash_pointer(br, hash_2words(
+                                     ofp_to_u16(fip->rw.uplink_port),
+                                     ofp_to_u16(fip->rw.vm_port)));
+    struct port_check *pc;
+
+    HMAP_FOR_EACH_WITH_HASH (pc, node, hash, &memo->checks) {
+        if (pc->br == br && pc->uplink_port == fip->rw.uplink_port
+            && pc->vm_port == fip->rw.vm_port) {
+            return pc;
+        }
+    }
+    pc = xmalloc(sizeof *pc);
+    check_fip_ports(br, fip, pc);
+    hmap_insert(&memo->checks, &pc->node, hash);
+    return pc;
+}
+
+static void
+put_software(struct ds *s, const char *reason)
+{
+    ds_put_cstr(s, "software (");
+    ds_put_cstr(s, reason);
+    ds_put_char(s, ')');
+}
+
 /* Appends where 'fip' runs, e.g. "offloaded (rte_flow, uplink dpdk0)",
  * "offloaded (tc, not_in_hw)" or "software (uplink p1 is not a DPDK
  * port)". */
 void
-dpfip_offload_format(const struct dpfip_fip *fip, struct ds *s)
+dpfip_offload_format(const struct dpfip_fip *fip,
+                     struct dpfip_offload_memo *memo, struct ds *s)
 {
     const struct dpfip_fip_offload *o = fip->offload;
 
@@ -975,18 +1080,29 @@ dpfip_offload_format(const struct dpfip_fip *fip, struct ds *s)
     } else if (o && o->queue == Q_PENDING) {
         ds_put_cstr(s, "pending");
     } else if (o && o->reason) {
-        ds_put_format(s, "software (%s)", o->reason);
+        put_software(s, o->reason);
     } else if (!o) {
         struct dpfip_offload_rule_spec want[DPFIP_N_DIRECTIONS];
-        const struct dpfip_offload_class *provider;
-        char *reason = check_offloadable(dpfip_fip_bridge(fip), fip,
-                                         &provider, want);
+        const struct dpfip_bridge *br = dpfip_fip_bridge(fip);
+        const struct port_check *pc;
+        struct port_check own;
+        char *reason;
 
-        if (reason) {
-            ds_put_format(s, "software (%s)", reason);
-            free(reason);
+        if (memo) {
+            pc = memo_check_ports(memo, br, fip);
+        } else {
+            check_fip_ports(br, fip, &own);
+            pc = &own;
+        }
+        reason = pc->reason ? NULL : check_fip(pc, fip, want);
+        if (pc->reason || reason) {
+            put_software(s, pc->reason ? pc->reason : reason);
         } else {
             ds_put_cstr(s, "software");
+        }
+        free(reason);
+        if (pc == &own) {
+            free(own.reason);
         }
     } else {
         ds_put_cstr(s, "software");

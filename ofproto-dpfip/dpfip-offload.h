@@ -62,6 +62,13 @@ bool dpfip_offload_is_offloaded(const struct dpfip_fip *);
 bool dpfip_offload_has_rules(void);
 enum dpfip_offload_where dpfip_offload_where(const struct dpfip_fip *);
 const char *dpfip_offload_where_to_string(enum dpfip_offload_where);
-void dpfip_offload_format(const struct dpfip_fip *, struct ds *);
+
+/* Where each FIP runs, for dpfip/show: a memo keeps what was found for the
+ * ports of one FIP for the next FIPs of the same ports.  It is valid only
+ * until the main loop runs again (the configuration may change). */
+struct dpfip_offload_memo *dpfip_offload_memo_create(void);
+void dpfip_offload_memo_destroy(struct dpfip_offload_memo *);
+void dpfip_offload_format(const struct dpfip_fip *,
+                          struct dpfip_offload_memo *, struct ds *);
 
 #endif /* dpfip-offload.h */

@@ -245,7 +245,8 @@ put_router(struct ds *s, const char *indent, const struct dpfip_router_cfg *r,
 
 static void
 show_bridge_text(struct ds *s, const struct dpfip_bridge *br,
-                 const struct in6_addr *only)
+                 const struct in6_addr *only,
+                 struct dpfip_offload_memo *memo)
 {
     const struct dpfip_bridge_cfg *cfg = &br->cfg;
 
@@ -318,7 +319,7 @@ show_bridge_text(struct ds *s, const struct dpfip_bridge *br,
             size_t start = s->length;
 
             ds_put_cstr(s, "    where: ");
-            dpfip_offload_format(fip, s);
+            dpfip_offload_format(fip, memo, s);
             if (!strcmp(s->string + start + strlen("    where: "), where)) {
                 ds_truncate(s, start);
             } else {
@@ -439,7 +440,8 @@ json_put_filter(struct ds *s, const char *key,
 
 static void
 show_bridge_json(struct ds *s, const struct dpfip_bridge *br,
-                 const struct in6_addr *only)
+                 const struct in6_addr *only,
+                 struct dpfip_offload_memo *memo)
 {
     const struct dpfip_bridge_cfg *cfg = &br->cfg;
     bool first = true;
@@ -502,7 +504,7 @@ show_bridge_json(struct ds *s, const struct dpfip_bridge *br,
                                      : dpfip_offload_where_to_string(
                                          dpfip_offload_where(fip))), &f);
         ds_clear(&offload);
-        dpfip_offload_format(fip, &offload);
+        dpfip_offload_format(fip, memo, &offload);
         json_put_string(s, "offload", ds_cstr(&offload), &f);
         json_put_uint(s, "in_packets", r->packets[DPFIP_DNAT], &f);
         json_put_uint(s, "in_bytes", r->bytes[DPFIP_DNAT], &f);
@@ -583,6 +585,7 @@ dpfip_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
                    void *aux OVS_UNUSED)
 {
     struct ds s = DS_EMPTY_INITIALIZER;
+    struct dpfip_offload_memo *memo;
     const struct dpfip_bridge **brs;
     struct in6_addr only_addr;
     const struct in6_addr *only;
@@ -602,6 +605,7 @@ dpfip_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
     }
 
     brs = dpfip_bridges_sorted(name, &n_brs);
+    memo = dpfip_offload_memo_create();
     if (json) {
         bool first = true;
 
@@ -617,21 +621,24 @@ dpfip_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
             if (i) {
                 ds_put_char(&s, ',');
             }
-            show_bridge_json(&s, brs[i], only);
+            show_bridge_json(&s, brs[i], only, memo);
         }
-        ds_put_cstr(&s, "]}");
+        /* The newline that unixctl would otherwise add by copying the
+         * whole reply through printf (a tenth of the time at 100k). */
+        ds_put_cstr(&s, "]}\n");
     } else {
         if (dpfip_global_error()) {
             ds_put_format(&s, "error: %s\n", dpfip_global_error());
         }
         for (size_t i = 0; i < n_brs; i++) {
-            show_bridge_text(&s, brs[i], only);
+            show_bridge_text(&s, brs[i], only, memo);
         }
         if (!name) {
             ds_put_format(&s, "packets dropped for an inactive floating IP: "
                           "%"PRIu64"\n", dpfip_xlate_unknown_drops());
         }
     }
+    dpfip_offload_memo_destroy(memo);
     unixctl_command_reply(conn, ds_cstr(&s));
     ds_destroy(&s);
     free(brs);
