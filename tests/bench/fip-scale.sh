@@ -13,9 +13,10 @@
 # same transaction: what OVS itself keeps of it) and the difference printed
 # as rss_per_fip_bytes_beyond_baseline.  It also measures, for each N, the
 # main thread's CPU while nothing happens and the cost of one change to
-# one interface with N FIPs present (p50 / p95 of 20 rounds), and prints
-# how much N FIPs add to the change's p50 and p95 over the smallest N of
-# the run.
+# one interface with N FIPs present (p50 / p95 of 20 rounds).  What N
+# FIPs add to a change's p50 and p95 is measured against a second switch
+# with the smallest N, running beside the first: each round changes one,
+# then the other, so that both see the same machine.
 #
 # Environment (all optional):
 #   OVS_BUILD_DIR     OVS build tree (default _build/ovs of this checkout)
@@ -45,6 +46,7 @@ case "${1:-}" in software|offload) MODE=$1; shift ;; esac
 if [ $# -gt 0 ]; then SIZES="$*"
 elif [ "$MODE" = software ]; then SIZES="1 10000 100000"
 else SIZES="1000 10000"; fi
+MIN_N=$(printf '%s\n' $SIZES | sort -n | head -1)
 PORTS=${BENCH_PORTS:-1000}       # offload: one representor per 1000 FIPs
 ANNOUNCE_COUNT=5                # dpfip-announce-count (its default)
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results.txt}
@@ -84,17 +86,23 @@ if [ "$MODE" = offload ]; then
 fi
 
 RUN=""
-stop_ovs() {
-    [ -n "$RUN" ] && [ -d "$RUN" ] || return 0
-    local p pid
+REF_RUN=""      # software: the reference switch beside the one measured
+# Stops the daemons of the switch in run directory $1 and removes it.
+stop_switch() {
+    local dir=$1 p pid
+    [ -n "$dir" ] && [ -d "$dir" ] || return 0
     for p in ovs-vswitchd ovsdb-server; do
-        pid=$(cat "$RUN/$p.pid" 2>/dev/null) || continue
-        timeout 20 ovs-appctl -t "$RUN/$p.$pid.ctl" exit $([ $p = ovs-vswitchd ] && echo --cleanup) >/dev/null 2>&1
+        pid=$(cat "$dir/$p.pid" 2>/dev/null) || continue
+        timeout 20 ovs-appctl -t "$dir/$p.$pid.ctl" exit $([ $p = ovs-vswitchd ] && echo --cleanup) >/dev/null 2>&1
         for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
         kill -KILL "$pid" 2>/dev/null
     done
-    if [ "${BENCH_KEEP_RUNDIR:-0}" = 1 ]; then log "kept $RUN"; else rm -rf "$RUN"; fi
-    RUN=""
+    if [ "${BENCH_KEEP_RUNDIR:-0}" = 1 ]; then log "kept $dir"; else rm -rf "$dir"; fi
+}
+stop_ovs() {
+    stop_switch "$RUN"
+    stop_switch "$REF_RUN"
+    RUN="" REF_RUN=""
 }
 cleanup() {
     local rc=$?
@@ -162,38 +170,64 @@ percentiles() {
 # time until ovs-vsctl returns (it waits for ovs-vswitchd to apply the
 # change), until dpfip/show has it (active / the new fixed address / gone)
 # and until dpfip/dump-flows has its rules (both directions / gone).
+# With a reference switch, each round is also done there, right after, and
+# what N adds is the difference between the two.
 measure_changes() {
-    local n=$1 i t0 op fip=198.18.0.1 f="$RUN/changes"
-    local show="ovs-appctl -t $CTL dpfip/show br0 $fip"
-    local flows="ovs-appctl -t $CTL dpfip/dump-flows br0 $fip"
+    local n=$1 i op m main=$RUN f="$RUN/changes" p50 p95 r50 r95
     : > "$f"
     for ((i = 0; i < ${CHANGE_ROUNDS:-20}; i++)); do
-        t0=$(now_ms)
-        ovs-vsctl set Interface vmb other_config:dpfip-fips=$fip=10.255.0.1 || return 1
-        echo "add vsctl $(( $(now_ms) - t0 ))" >> "$f"
-        echo "add show $(until_ok $t0 sh -c "$show | grep -q ' active '")" >> "$f"
-        echo "add rules $(until_ok $t0 sh -c "test \$($flows | grep -c 'fip=$fip') = 2")" >> "$f"
-
-        t0=$(now_ms)
-        ovs-vsctl set Interface vmb other_config:dpfip-fips=$fip=10.255.0.2 || return 1
-        echo "change vsctl $(( $(now_ms) - t0 ))" >> "$f"
-        echo "change show $(until_ok $t0 sh -c "$show | grep -q ' 10.255.0.2 .* active '")" >> "$f"
-        echo "change rules $(until_ok $t0 sh -c "$flows | grep -q 'nw_src=10.255.0.2'")" >> "$f"
-
-        t0=$(now_ms)
-        ovs-vsctl remove Interface vmb other_config dpfip-fips || return 1
-        echo "remove vsctl $(( $(now_ms) - t0 ))" >> "$f"
-        echo "remove show $(until_ok $t0 sh -c "! $show | grep -q '^  $fip '")" >> "$f"
-        echo "remove rules $(until_ok $t0 sh -c "! $flows | grep -q 'fip=$fip'")" >> "$f"
+        change_round "$n" "$f" || return 1
+        if [ -n "$REF_RUN" ]; then
+            use_switch "$REF_RUN"
+            change_round ref "$f" || return 1
+            use_switch "$main"
+        fi
     done
     grep -q ' -1$' "$f" && { log "a change did not show within 60 s"; return 1; }
     for op in add change remove; do
         for m in vsctl show rules; do
-            read -r p50 p95 < <(awk -v o=$op -v m=$m '$1 == o && $2 == m { print $3 }' "$f" | percentiles)
+            read -r p50 p95 < <(changes_of "$n" "$f" | percentiles)
             echo "change_${op}_${m}_ms_p50.$n: $p50"
             echo "change_${op}_${m}_ms_p95.$n: $p95"
+            [ -n "$REF_RUN" ] || continue
+            read -r r50 r95 < <(changes_of ref "$f" | percentiles)
+            echo "change_${op}_${m}_ms_p50.${MIN_N}_beside_$n: $r50"
+            echo "change_${op}_${m}_ms_p95.${MIN_N}_beside_$n: $r95"
+            echo "change_${op}_${m}_ms_p50_added_by_${n}_over_$MIN_N: $((p50 - r50))"
+            echo "change_${op}_${m}_ms_p95_added_by_${n}_over_$MIN_N: $((p95 - r95))"
         done
     done
+}
+
+# The times of $op/$m changes on switch $1 in file $2.
+changes_of() {
+    awk -v s="$1" -v o="$op" -v m="$m" '$1 == s && $2 == o && $3 == m { print $4 }' "$2"
+}
+
+# One round of measure_changes on the switch in use; lines "LABEL op what
+# ms" into file $2.
+change_round() {
+    local label=$1 f=$2 t0 fip=198.18.0.1
+    local show="ovs-appctl -t $CTL dpfip/show br0 $fip"
+    local flows="ovs-appctl -t $CTL dpfip/dump-flows br0 $fip"
+
+    t0=$(now_ms)
+    ovs-vsctl set Interface vmb other_config:dpfip-fips=$fip=10.255.0.1 || return 1
+    echo "$label add vsctl $(( $(now_ms) - t0 ))" >> "$f"
+    echo "$label add show $(until_ok $t0 sh -c "$show | grep -q ' active '")" >> "$f"
+    echo "$label add rules $(until_ok $t0 sh -c "test \$($flows | grep -c 'fip=$fip') = 2")" >> "$f"
+
+    t0=$(now_ms)
+    ovs-vsctl set Interface vmb other_config:dpfip-fips=$fip=10.255.0.2 || return 1
+    echo "$label change vsctl $(( $(now_ms) - t0 ))" >> "$f"
+    echo "$label change show $(until_ok $t0 sh -c "$show | grep -q ' 10.255.0.2 .* active '")" >> "$f"
+    echo "$label change rules $(until_ok $t0 sh -c "$flows | grep -q 'nw_src=10.255.0.2'")" >> "$f"
+
+    t0=$(now_ms)
+    ovs-vsctl remove Interface vmb other_config dpfip-fips || return 1
+    echo "$label remove vsctl $(( $(now_ms) - t0 ))" >> "$f"
+    echo "$label remove show $(until_ok $t0 sh -c "! $show | grep -q '^  $fip '")" >> "$f"
+    echo "$label remove rules $(until_ok $t0 sh -c "! $flows | grep -q 'fip=$fip'")" >> "$f"
 }
 
 # Prints the rules the model holds (fields of the "switch" line of its
@@ -253,20 +287,35 @@ build_write_args() {
     done
 }
 
-# run_one N [count]: the figures of N FIPs; with "count" (offload), only
-# the number of rules in the model instead, read from its state file.
-# The model rewrites that file (every 100 ms while its table changes)
-# holding the table's lock, which slowed a 10k-FIP install 7-fold here:
-# it is on only in the counting run, never in the timed one.
-run_one() {
-    local n=$1 count=${2:-} p t0 t1 rss0 rss1 active show_ms showj_ms state=
+# Writes N FIPs in one ovs-vsctl, which waits until ovs-vswitchd has
+# applied it.  A larger stack limit raises ARG_MAX for the 100k-FIP
+# command line.
+write_fips() {
+    build_write_args "$1"
+    (ulimit -s 262144 && exec ovs-vsctl --timeout=$TIMEOUT "${WRITE_ARGS[@]}") \
+        || { log "writing the FIPs failed"; return 1; }
+}
+
+# Makes ovs-vsctl and ovs-appctl (and $RUN, $CTL) reach the switch whose
+# run directory is $1.
+use_switch() {
+    RUN=$1
+    export OVS_RUNDIR=$RUN OVS_LOGDIR=$RUN OVS_DBDIR=$RUN OVS_SYSCONFDIR=$RUN
+    export DB_SOCK=$RUN/db.sock
+    CTL=$RUN/ovs-vswitchd.$(cat "$RUN/ovs-vswitchd.pid").ctl
+}
+
+# start_switch N [count]: fresh daemons in a new $RUN with br0 and its
+# ports, no FIPs yet (N sizes the offload model).
+start_switch() {
+    local n=$1 count=${2:-} p state=
     [ "$MODE" = offload ] && PORTS=$(( (n + 999) / 1000 ))
     RUN=$(mktemp -d /tmp/fip-scale.XXXXXX)
     export OVS_RUNDIR=$RUN OVS_LOGDIR=$RUN OVS_DBDIR=$RUN OVS_SYSCONFDIR=$RUN
+    export DB_SOCK=$RUN/db.sock
     ovsdb-tool create "$RUN/conf.db" "$SCHEMA" || return 1
     ovsdb-server "$RUN/conf.db" --remote="punix:$RUN/db.sock" --detach --no-chdir \
         --pidfile --log-file -vconsole:off 2>>"$RUN/daemons.stderr" || return 1
-    export DB_SOCK=$RUN/db.sock
     ovs-vsctl --no-wait init
     if [ "$MODE" = offload ]; then
         ovs-vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
@@ -281,7 +330,7 @@ run_one() {
         ovs-vswitchd --enable-dummy=override --disable-system --detach --no-chdir \
             --pidfile --log-file -vconsole:off 2>>"$RUN/daemons.stderr" || return 1
     fi
-    CTL=$RUN/ovs-vswitchd.$(cat "$RUN/ovs-vswitchd.pid").ctl
+    use_switch "$RUN"
 
     local br_args=(-- add-br br0 -- set Bridge br0
                    other_config:dpfip-uplink=up0
@@ -320,15 +369,30 @@ run_one() {
         done
         ovs-vsctl --timeout=120 "${br_args[@]}" datapath_type=dummy "${ports[@]}" || return 1
     fi
+}
+
+# run_one N [count]: the figures of N FIPs; with "count" (offload), only
+# the number of rules in the model instead, read from its state file.
+# The model rewrites that file (every 100 ms while its table changes)
+# holding the table's lock, which slowed a 10k-FIP install 7-fold here:
+# it is on only in the counting run, never in the timed one.
+run_one() {
+    local n=$1 count=${2:-} t0 t1 rss0 rss1 active show_ms showj_ms
+    # The reference switch, with the smallest N, runs beside this one so
+    # that the changes are measured on both, alternately, on the same
+    # machine state: the smallest N's own run is minutes away.
+    if [ "$MODE" = software ] && [ -z "${BASELINE:-}" ] \
+       && [ "$n" -gt "$MIN_N" ]; then
+        log "N=$n: a reference switch with $MIN_N FIP(s) beside it"
+        start_switch "$MIN_N" && write_fips "$MIN_N" || return 1
+        REF_RUN=$RUN
+    fi
+    start_switch "$n" "$count" || return 1
     rss0=$(rss_kb)
 
-    build_write_args "$n"
     log "N=$n ($MODE): writing $n FIPs over $PORTS port(s), one transaction"
-    # One ovs-vsctl, which waits until ovs-vswitchd has applied it.  A
-    # larger stack limit raises ARG_MAX for the 100k-FIP command line.
     t0=$(now_ms)
-    (ulimit -s 262144 && exec ovs-vsctl --timeout=$TIMEOUT "${WRITE_ARGS[@]}") \
-        || { log "writing the FIPs failed"; return 1; }
+    write_fips "$n" || return 1
     t1=$(now_ms)
     if [ "$MODE" = offload ]; then
         # Hardware installs are queued (at most 256 FIPs per main loop
@@ -404,6 +468,12 @@ print(sum(1 for f in fips if f[sys.argv[2]] == sys.argv[3]),
         # Idle means after the last announcement (with backoff, the 5th
         # goes out about 15 s after the FIP became active).
         wait_announced "$n" || return 1
+        if [ -n "$REF_RUN" ]; then
+            local main=$RUN
+            use_switch "$REF_RUN"
+            wait_announced "$MIN_N" || return 1
+            use_switch "$main"
+        fi
         log "N=$n: main thread CPU over ${IDLE_SECS:-60} s with nothing to do"
         echo "idle_main_thread_cpu_percent.$n: $(main_thread_cpu ${IDLE_SECS:-60})"
         log "N=$n: one change to one interface, ${CHANGE_ROUNDS:-20} times"
@@ -450,23 +520,6 @@ OUT=$(
         rm -f "$out"
     done
 )
-# What the N FIPs add to one change's latency, over the smallest N run.
-if [ "$MODE" = software ]; then
-    OUT="$OUT
-$(awk -F'[ .:]+' '
-    /^software\.change_.*_ms_p(50|95)\./ {
-        key = $2; n = $3; v[key, n] = $4
-        if (!(key in seen)) { seen[key] = 1; keys[++nk] = key }
-        if (!(n in ns)) { ns[n] = 1; sizes[++nn] = n }
-    }
-    END {
-        min = sizes[1]; for (i = 2; i <= nn; i++) if (sizes[i] + 0 < min + 0) min = sizes[i]
-        for (k = 1; k <= nk; k++) for (i = 1; i <= nn; i++) {
-            n = sizes[i]; if (n == min) continue
-            printf "software.%s_added_by_%s_over_%s: %d\n", keys[k], n, min, v[keys[k], n] - v[keys[k], min]
-        }
-    }' <<<"$OUT")"
-fi
 echo "$OUT"
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 echo "$OUT" | sed "s/^/$stamp fip-scale /" >> "$RESULTS"
