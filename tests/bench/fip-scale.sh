@@ -378,15 +378,6 @@ start_switch() {
 # it is on only in the counting run, never in the timed one.
 run_one() {
     local n=$1 count=${2:-} t0 t1 rss0 rss1 active show_ms showj_ms
-    # The reference switch, with the smallest N, runs beside this one so
-    # that the changes are measured on both, alternately, on the same
-    # machine state: the smallest N's own run is minutes away.
-    if [ "$MODE" = software ] && [ -z "${BASELINE:-}" ] \
-       && [ "$n" -gt "$MIN_N" ]; then
-        log "N=$n: a reference switch with $MIN_N FIP(s) beside it"
-        start_switch "$MIN_N" && write_fips "$MIN_N" || return 1
-        REF_RUN=$RUN
-    fi
     start_switch "$n" "$count" || return 1
     rss0=$(rss_kb)
 
@@ -467,13 +458,19 @@ print(sum(1 for f in fips if f[sys.argv[2]] == sys.argv[3]),
     if [ "$MODE" = software ]; then
         # Idle means after the last announcement (with backoff, the 5th
         # goes out about 15 s after the FIP became active).
-        wait_announced "$n" || return 1
-        if [ -n "$REF_RUN" ]; then
+        # The reference switch, with the smallest N, runs beside this one
+        # so that the changes are measured on both, alternately, on the
+        # same machine state: the smallest N's own run is minutes away.
+        # Started only now, so that it disturbs none of the figures above.
+        if [ "$n" -gt "$MIN_N" ]; then
             local main=$RUN
-            use_switch "$REF_RUN"
+            log "N=$n: a reference switch with $MIN_N FIP(s) beside it"
+            start_switch "$MIN_N" && write_fips "$MIN_N" || return 1
+            REF_RUN=$RUN
             wait_announced "$MIN_N" || return 1
             use_switch "$main"
         fi
+        wait_announced "$n" || return 1
         log "N=$n: main thread CPU over ${IDLE_SECS:-60} s with nothing to do"
         echo "idle_main_thread_cpu_percent.$n: $(main_thread_cpu ${IDLE_SECS:-60})"
         log "N=$n: one change to one interface, ${CHANGE_ROUNDS:-20} times"
