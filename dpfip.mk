@@ -8,6 +8,7 @@ lib_libopenvswitch_la_SOURCES += \
 	dpfip/lib/dpfip-offload-rte-flow.c \
 	dpfip/lib/dpfip-offload-spec.c \
 	dpfip/lib/dpfip-offload-tc.c \
+	dpfip/lib/dpfip-offload-tc.h \
 	dpfip/lib/ofp-dpfip.c \
 	dpfip/lib/ofp-dpfip.h
 
@@ -30,6 +31,10 @@ ofproto_libofproto_la_SOURCES += \
 tests_ovstest_SOURCES += \
 	dpfip/tests/test-dpfip-config.c \
 	dpfip/ofproto-dpfip/dpfip-config.c
+
+# The tc provider against a model of mlx5e (the provider is in
+# libopenvswitch).
+tests_ovstest_SOURCES += dpfip/tests/test-dpfip-tc.c
 
 # dpfip-macros.at: macros every dpfip .at file includes.
 COMMON_MACROS_AT += dpfip/tests/dpfip-macros.at

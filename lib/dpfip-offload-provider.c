@@ -70,17 +70,13 @@ dpfip_offload_port_handle(const struct dpfip_offload_class *class,
     return ifindex;
 }
 
-/* Lets 'class' clean up 'port' (see 'reconcile').  The tc provider's
- * cleanup predates the vtable member and is called directly until its
- * class sets it. */
+/* Lets 'class' clean up 'port' (see 'reconcile'). */
 void
 dpfip_offload_reconcile_port(const struct dpfip_offload_class *class,
                              uint32_t port)
 {
     if (class->reconcile) {
         class->reconcile(port);
-    } else if (class == &dpfip_offload_tc_class) {
-        dpfip_offload_tc_reconcile(port);
     }
 }
 

@@ -79,16 +79,19 @@
  * tc specifics (lib/dpfip-offload-tc.c, the kernel datapath): flower
  * filters in chain 0 of the ingress of 'in_port' (an ifindex), at
  * priorities DPFIP_TC_PRIO_MIN..DPFIP_TC_PRIO_MAX, which no one else
- * uses: OVS's netdev-offload-tc allocates its priorities upwards from 4,
- * one per flow mask.  tc can express "go to software": a matching rule
- * with the "pass" action (TC_ACT_OK) ends tc's classification and the
- * packet continues to the openvswitch vport's rx handler, i.e. the
- * kernel datapath; so exceptions are pass rules one priority above the
- * rewrite rule.  'policy' gives the flower flags (Open_vSwitch
- * other_config:tc-policy).  A kernel without cls_flower (or an action
- * module) refuses the filter with ENOENT: the reason is "tc flower
- * unavailable".  It handles one internal prefix ('has_internal',
- * 'internal', 'internal_plen'; 'max_internal' unset).
+ * uses (OVS's netdev-offload-tc allocates its priorities upwards from 4,
+ * one per flow mask), or DPFIP_TC_PRIO_LOW_MIN..MAX on a port whose
+ * hardware takes only those.  tc can express "go to software": a
+ * matching rule with the "pass" action (TC_ACT_OK) ends tc's
+ * classification and the packet continues to the openvswitch vport's rx
+ * handler, i.e. the kernel datapath; so exceptions are pass rules one
+ * priority above the rewrite rules, one per protocol that mlx5e rewrites
+ * (IPv4 TCP, UDP, ICMP; IPv6 TCP, UDP; others stay in software).
+ * 'policy' gives the flower flags (Open_vSwitch other_config:tc-policy).
+ * A kernel without cls_flower (or an action module) refuses the filter
+ * with ENOENT: the reason is "tc flower unavailable".  It handles one
+ * internal prefix ('has_internal', 'internal', 'internal_plen';
+ * 'max_internal' unset).
  *
  * Using it (ofproto-dpfip/dpfip-offload.c): pick the provider with
  * dpfip_offload_provider_for() and the ports' handles with
@@ -122,9 +125,13 @@ enum dpfip_offload_policy {
 };
 
 /* tc priorities reserved for dpfip's flower rules on a port's ingress
- * (chain 0): 4 per generation, 2 generations. */
+ * (chain 0): 4 per generation, 2 generations.  The low range is for NICs
+ * that take chain-0 priorities up to 16 only (mlx5e without the
+ * firmware's ignore_flow_level); the tc provider asks the hardware. */
 #define DPFIP_TC_PRIO_MIN 0xc000
 #define DPFIP_TC_PRIO_MAX 0xc007
+#define DPFIP_TC_PRIO_LOW_MIN 9
+#define DPFIP_TC_PRIO_LOW_MAX 16
 
 /* One prefix of a FIP's family.  IPv4 is IPv4-mapped. */
 struct dpfip_offload_prefix {
@@ -260,10 +267,6 @@ extern const struct dpfip_offload_class dpfip_offload_rte_flow_class;
 /* tc flower rules on the ingress of kernel datapath ports
  * (lib/dpfip-offload-tc.c); port handles are ifindexes. */
 extern const struct dpfip_offload_class dpfip_offload_tc_class;
-
-/* Deletes whatever filters are at dpfip's tc priorities on the ingress of
- * 'ifindex' (left by an earlier ovs-vswitchd), once per port and process. */
-void dpfip_offload_tc_reconcile(int ifindex);
 
 /* lib/dpfip-offload-provider.c: the providers. */
 const struct dpfip_offload_class *dpfip_offload_provider_for(

@@ -15,29 +15,48 @@
  */
 
 /* dpfip offload provider for the Linux kernel datapath: tc flower rules on
- * the ingress of the uplink (DNAT) and of the VM's port (SNAT).
+ * the ingress of the uplink (DNAT) and of the VM's port (SNAT), in the
+ * shapes mlx5e offloads (../shared/hardware.md, "tc flower on mlx5e").
  *
  * Per spec, in chain 0 of the port's ingress, at priorities of dpfip's own
- * (DPFIP_TC_PRIO_MIN..DPFIP_TC_PRIO_MAX, far above the small numbers that
- * OVS's netdev-offload-tc allocates, see dpfip-offload-provider.h):
+ * (see "Priorities" below):
  *
  *   - "pass" rules for the exceptions, each matching the rewrite's match
  *     plus the exception, with one gact "pass" action: the packet leaves
  *     tc unchanged and reaches the openvswitch vport's rx handler, i.e.
  *     the software datapath, which handles it exactly as without offload.
- *     DNAT: TTL/hop limit <= 1; IPv6 also hop limit 255 (neighbor
- *     discovery).  SNAT: TTL/hop limit <= 1; destination inside the
+ *     Both directions: TTL/hop limit <= 1.  SNAT: destination inside the
  *     internal prefix.
- *   - one rewrite rule: match (see dpfip-offload-provider.h) and "not a
- *     fragment", actions pedit (MACs, the address, TTL/hop limit "add
- *     0xff" in its byte, i.e. minus one), csum (IPv4 header, TCP, UDP;
- *     ICMPv6 for IPv6) and mirred egress redirect to the output port.
+ *   - one rewrite rule per IP protocol that mlx5e rewrites an address for
+ *     (it refuses an address pedit unless the rule matches ip_proto TCP,
+ *     UDP or ICMP, and never rewrites ICMPv6): IPv4 TCP, UDP and ICMP,
+ *     IPv6 TCP and UDP.  Each matches the FIP and "not a fragment"; its
+ *     actions are pedit (MACs, the address, TTL/hop limit "add 0xff" in
+ *     its byte, i.e. minus one), csum with only the flags mlx5e takes
+ *     (IPv4 header, and TCP or UDP) and mirred egress redirect to the
+ *     output port.
  *
- * Exceptions sit one priority above (lower number than) the rewrite rule
- * of their generation, so a packet that matches both is passed.
- * Fragments never match the rewrite rule (act_csum would compute the L4
- * checksum of a first fragment over that fragment alone) and go to
- * software, like everything else that no rule takes.
+ * Everything no rule takes (other protocols, ICMPv6 and so IPv6 neighbor
+ * discovery, fragments: act_csum would compute the L4 checksum of a first
+ * fragment over that fragment alone) reaches software.  Exceptions sit one
+ * priority above (lower number than) the rewrite rules of their
+ * generation, so a packet that matches both is passed.
+ *
+ * Priorities: DPFIP_TC_PRIO_MIN..MAX (0xc000..), far above the small
+ * numbers OVS's netdev-offload-tc allocates.  mlx5e takes chain-0
+ * priorities above 16 only with the firmware's ignore_flow_level, so the
+ * first install on a port asks the hardware with a skip_sw filter that
+ * matches nothing; if it refuses there but takes DPFIP_TC_PRIO_LOW_MIN
+ * (9..16), that port uses the low range.  A port with no tc hardware
+ * (veth) refuses both and keeps the high range, where software tc works.
+ *
+ * Ownership: the first action of every dpfip filter carries dpfip's
+ * cookie, so that the cleanup after a restart removes dpfip's filters
+ * and only them (and anything in the high range, which only dpfip uses).
+ *
+ * Counters: one terse dump (TCA_DUMP_FLAGS_TERSE) of a port's ingress
+ * per second at most answers stats() for all of the port's rules; a
+ * rewrite filter missing from a dump is gone.
  *
  * TTL: OVS's lib/tc.c only emits pedit "set" keys, which would need one
  * rule per TTL value; this file builds the whole filter itself with OVS's
@@ -46,10 +65,12 @@
  * Flags: Open_vSwitch other_config:tc-policy (spec->policy): skip_hw,
  * skip_sw or none (the kernel tries hardware and falls back to software
  * tc).  Whether a rule is in hardware is read back from TCA_FLOWER_FLAGS
- * (in_hw / not_in_hw) at install and at every stats poll. */
+ * (in_hw / not_in_hw) at install and at every dump.  A refusal comes back
+ * with the kernel's extended ack text, shown by dpfip/show. */
 
 #include <config.h>
 #include "dpfip-offload-provider.h"
+#include "dpfip-offload-tc.h"
 
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -69,9 +90,17 @@
 #include "openvswitch/vlog.h"
 #include "packets.h"
 #include "tc.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(dpfip_offload_tc);
+
+#ifndef TCA_DUMP_FLAGS_TERSE
+#define TCA_DUMP_FLAGS_TERSE (1 << 0)
+#endif
+#ifndef TCA_DUMP_FLAGS
+#define TCA_DUMP_FLAGS 15
+#endif
 
 /* Priorities within a generation. */
 enum {
@@ -83,23 +112,58 @@ enum {
 };
 BUILD_ASSERT_DECL(DPFIP_TC_PRIO_MIN + 2 * PRIOS_PER_GENERATION - 1
                   == DPFIP_TC_PRIO_MAX);
+BUILD_ASSERT_DECL(DPFIP_TC_PRIO_LOW_MIN + 2 * PRIOS_PER_GENERATION - 1
+                  == DPFIP_TC_PRIO_LOW_MAX);
 
-/* At most: 3 pass rules and the rewrite rule. */
-#define MAX_FILTERS 4
+/* The protocols with a rewrite rule, per family. */
+static const uint8_t ipv4_protos[] = { IPPROTO_TCP, IPPROTO_UDP,
+                                       IPPROTO_ICMP };
+static const uint8_t ipv6_protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+
+/* At most: 2 pass rules (TTL, internal prefix) and 3 rewrite rules. */
+#define MAX_PASS 2
+#define MAX_FILTERS (MAX_PASS + ARRAY_SIZE(ipv4_protos))
+
+/* On the first action of each of dpfip's filters. */
+static const uint8_t dpfip_cookie[8] = { 'd', 'p', 'f', 'i', 'p', 0, 0, 1 };
+
+/* How often a port's counters are dumped at most: mlx5e refreshes them
+ * about once a second. */
+#define STATS_INTERVAL_MS 1000
+
+/* What this provider knows of one port's ingress. */
+struct tc_port {
+    struct hmap_node node;          /* In 'tc_ports'. */
+    int ifindex;
+    bool reconciled;                /* Stale dpfip filters removed. */
+    bool probed;                    /* 'prio_base' asked of hardware. */
+    uint16_t prio_base;             /* DPFIP_TC_PRIO_MIN or _LOW_MIN. */
+    struct hmap filters;            /* Installed "struct tc_filter"s. */
+    uint64_t dump_seq;              /* Counter dumps so far. */
+    long long int dumped_at;        /* time_msec() of the last one. */
+    int dump_error;                 /* Its result. */
+};
+
+static struct hmap tc_ports = HMAP_INITIALIZER(&tc_ports);
 
 struct tc_filter {
-    int ifindex;
+    struct hmap_node node;          /* In its port's 'filters'. */
+    struct tc_port *port;
     uint16_t prio;
     ovs_be16 protocol;
     uint32_t handle;
+    uint8_t ip_proto;               /* Rewrite rules only. */
     bool in_hw;
+    uint64_t dump_seq;              /* The port's dump that last had it. */
+    uint64_t n_packets;             /* Of its first action, then. */
+    uint64_t n_bytes;
 };
 
 struct dpfip_offload_rule {
     struct dpfip_offload_rule_spec spec;
-    struct tc_filter filters[MAX_FILTERS];
+    struct tc_filter filters[MAX_FILTERS];  /* Pass rules first. */
     int n_filters;
-    int nat;                        /* Index of the rewrite rule. */
+    int n_pass;
 };
 
 /* The match of one filter. */
@@ -110,24 +174,88 @@ struct tc_match {
     struct eth_addr src_mac;
     struct in6_addr dst, dst_mask;  /* IPv4 is IPv4-mapped. */
     struct in6_addr src, src_mask;
+    uint8_t ip_proto;               /* 0: any. */
     uint8_t ttl, ttl_mask;
     bool not_fragment;
 };
 
-/* Ports whose dpfip priorities were flushed by this process. */
-struct reconciled_port {
-    struct hmap_node node;
-    int ifindex;
+/* One filter of a dump or an echo. */
+struct filter_msg {
+    uint16_t prio;
+    ovs_be16 protocol;
+    uint32_t handle;
+    bool in_hw;
+    bool ours;                      /* Its first action has our cookie. */
+    bool has_stats;
+    uint64_t n_packets;
+    uint64_t n_bytes;
 };
-static struct hmap reconciled = HMAP_INITIALIZER(&reconciled);
+
+static const struct dpfip_tc_kernel linux_kernel;
+static const struct dpfip_tc_kernel *kernel = &linux_kernel;
+
+static uint32_t
+hash_filter(uint16_t prio, ovs_be16 protocol, uint32_t handle)
+{
+    return hash_3words(prio, (OVS_FORCE uint32_t) protocol, handle);
+}
+
+static struct tc_filter *
+find_filter(const struct tc_port *port, uint16_t prio, ovs_be16 protocol,
+            uint32_t handle)
+{
+    struct tc_filter *f;
+
+    HMAP_FOR_EACH_WITH_HASH (f, node, hash_filter(prio, protocol, handle),
+                             &port->filters) {
+        if (f->prio == prio && f->protocol == protocol
+            && f->handle == handle) {
+            return f;
+        }
+    }
+    return NULL;
+}
+
+static struct tc_port *
+port_get(int ifindex)
+{
+    uint32_t hash = hash_int(ifindex, 0);
+    struct tc_port *port;
+
+    HMAP_FOR_EACH_WITH_HASH (port, node, hash, &tc_ports) {
+        if (port->ifindex == ifindex) {
+            return port;
+        }
+    }
+    port = xzalloc(sizeof *port);
+    port->ifindex = ifindex;
+    port->prio_base = DPFIP_TC_PRIO_MIN;
+    hmap_init(&port->filters);
+    hmap_insert(&tc_ports, &port->node, hash);
+    return port;
+}
+
+void
+dpfip_offload_tc_set_kernel(const struct dpfip_tc_kernel *k)
+{
+    struct tc_port *port;
+
+    HMAP_FOR_EACH_POP (port, node, &tc_ports) {
+        ovs_assert(hmap_is_empty(&port->filters));
+        hmap_destroy(&port->filters);
+        free(port);
+    }
+    kernel = k ? k : &linux_kernel;
+}
 
 static uint16_t
-prio_of(const struct dpfip_offload_rule_spec *spec, bool nat)
+prio_of(const struct tc_port *port,
+        const struct dpfip_offload_rule_spec *spec, bool nat)
 {
     int k = spec->is_ipv4 ? (nat ? PRIO_IPV4_NAT : PRIO_IPV4_PASS)
                           : (nat ? PRIO_IPV6_NAT : PRIO_IPV6_PASS);
 
-    return DPFIP_TC_PRIO_MIN + spec->generation * PRIOS_PER_GENERATION + k;
+    return port->prio_base + spec->generation * PRIOS_PER_GENERATION + k;
 }
 
 static uint32_t
@@ -138,49 +266,119 @@ cls_flags(enum dpfip_offload_policy policy)
             : 0);
 }
 
-/* Deletes every filter of the priority 'prio' on the ingress of
- * 'ifindex'.  Returns 0 or a positive errno value (ENOENT and EINVAL: no
- * such priority). */
+/* The real kernel: one NETLINK_ROUTE socket of the main thread. */
+static struct nl_sock *tc_sock;
+
 static int
-del_prio(int ifindex, uint16_t prio)
+linux_transact(struct ofpbuf *request, struct ofpbuf **replyp,
+               char **extack)
+{
+    uint64_t stub[1024 / 8];
+    struct ofpbuf buf;
+    uint32_t seq;
+    int error;
+
+    if (replyp) {
+        *replyp = NULL;
+    }
+    if (!tc_sock) {
+        error = nl_sock_create(NETLINK_ROUTE, &tc_sock);
+        if (error) {
+            ofpbuf_uninit(request);
+            return error;
+        }
+    }
+    /* An ack (or the error, with its extended ack) ends the answer. */
+    nl_msg_nlmsghdr(request)->nlmsg_flags |= NLM_F_ACK;
+    error = nl_sock_send(tc_sock, request, true);
+    seq = nl_msg_nlmsghdr(request)->nlmsg_seq;
+    ofpbuf_uninit(request);
+    if (error) {
+        return error;
+    }
+
+    ofpbuf_use_stub(&buf, stub, sizeof stub);
+    for (;;) {
+        const char *msg = NULL;
+        int err;
+
+        error = nl_sock_recv(tc_sock, &buf, NULL, true);
+        if (error) {
+            break;
+        }
+        if (nl_msg_nlmsghdr(&buf)->nlmsg_seq != seq) {
+            continue;
+        }
+        if (nl_msg_nlmsgerr(&buf, &err, &msg)) {
+            error = err;
+            if (err && msg && msg[0] && extack) {
+                *extack = xstrdup(msg);
+            }
+            break;
+        }
+        if (replyp && !*replyp) {
+            *replyp = ofpbuf_clone(&buf);
+        }
+    }
+    ofpbuf_uninit(&buf);
+    if (error && replyp) {
+        ofpbuf_delete(*replyp);
+        *replyp = NULL;
+    }
+    return error;
+}
+
+static int
+linux_dump(struct ofpbuf *request,
+           void (*cb)(const struct ofpbuf *msg, void *aux), void *aux)
+{
+    uint64_t stub[NL_DUMP_BUFSIZE / 8];
+    struct ofpbuf buf, msg;
+    struct nl_dump dump;
+
+    nl_dump_start(&dump, NETLINK_ROUTE, request);
+    ofpbuf_uninit(request);
+    ofpbuf_use_stub(&buf, stub, sizeof stub);
+    while (nl_dump_next(&dump, &msg, &buf)) {
+        cb(&msg, aux);
+    }
+    ofpbuf_uninit(&buf);
+    return nl_dump_done(&dump);
+}
+
+static const struct dpfip_tc_kernel linux_kernel = {
+    .transact = linux_transact,
+    .dump = linux_dump,
+};
+
+/* "MESSAGE (errno text: extack)" in a new string; frees 'extack'. */
+static char *
+refusal(const char *message, int error, char *extack)
+{
+    char *s = (extack
+               ? xasprintf("%s (%s: %s)", message, ovs_strerror(error),
+                           extack)
+               : xasprintf("%s (%s)", message, ovs_strerror(error)));
+
+    free(extack);
+    return s;
+}
+
+static int
+add_ingress_qdisc(int ifindex, char **extack)
 {
     struct ofpbuf request;
     struct tcmsg *tcmsg;
+    int error;
 
-    tcmsg = tc_make_request(ifindex, RTM_DELTFILTER, NLM_F_ACK, &request);
-    tcmsg->tcm_parent = TC_INGRESS_PARENT;
-    tcmsg->tcm_info = tc_make_handle(prio, 0);
-    tcmsg->tcm_handle = 0;
-    return tc_transact(&request, NULL);
-}
-
-/* Removes whatever dpfip rules an earlier ovs-vswitchd left on the ingress
- * of 'ifindex', once per port and process. */
-void
-dpfip_offload_tc_reconcile(int ifindex)
-{
-    uint32_t hash = hash_int(ifindex, 0);
-    struct reconciled_port *p;
-    int n = 0;
-
-    HMAP_FOR_EACH_WITH_HASH (p, node, hash, &reconciled) {
-        if (p->ifindex == ifindex) {
-            return;
-        }
-    }
-    p = xmalloc(sizeof *p);
-    p->ifindex = ifindex;
-    hmap_insert(&reconciled, &p->node, hash);
-
-    for (int prio = DPFIP_TC_PRIO_MIN; prio <= DPFIP_TC_PRIO_MAX; prio++) {
-        if (!del_prio(ifindex, prio)) {
-            n++;
-        }
-    }
-    if (n) {
-        VLOG_INFO("ifindex %d: removed stale dpfip tc rules at %d "
-                  "priorities", ifindex, n);
-    }
+    tcmsg = tc_make_request(ifindex, RTM_NEWQDISC,
+                            NLM_F_EXCL | NLM_F_CREATE, &request);
+    tcmsg->tcm_handle = TC_H_MAKE(TC_H_INGRESS, 0);
+    tcmsg->tcm_parent = TC_H_INGRESS;
+    nl_msg_put_string(&request, TCA_KIND, "ingress");
+    nl_msg_put_unspec(&request, TCA_OPTIONS, NULL, 0);
+    error = kernel->transact(&request, NULL, extack);
+    return error == EEXIST ? 0 : error;
 }
 
 /* The last 32 bits of 'a': an IPv4-mapped address or a mask of one
@@ -220,6 +418,9 @@ put_match(struct ofpbuf *req, const struct tc_match *m, bool is_ipv4)
                           ETH_ADDR_LEN);
         nl_msg_put_unspec(req, TCA_FLOWER_KEY_ETH_SRC_MASK, &eth_addr_exact,
                           ETH_ADDR_LEN);
+    }
+    if (m->ip_proto) {
+        nl_msg_put_u8(req, TCA_FLOWER_KEY_IP_PROTO, m->ip_proto);
     }
     if (!ipv6_mask_is_any(&m->dst_mask)) {
         put_addr(req, is_ipv4, TCA_FLOWER_KEY_IPV4_DST,
@@ -332,18 +533,18 @@ put_act_pedit(struct ofpbuf *req, const struct dpfip_offload_rule_spec *spec)
     nl_msg_end_nested(req, offset);
 }
 
+/* mlx5e takes csum with IPV4HDR, TCP and UDP only (not ICMP: the ICMPv4
+ * checksum does not cover the addresses, and ICMPv6 is never rewritten). */
 static void
-put_act_csum(struct ofpbuf *req, bool is_ipv4)
+put_act_csum(struct ofpbuf *req, bool is_ipv4, uint8_t ip_proto)
 {
     struct tc_csum parm = {
         .action = TC_ACT_PIPE,
-        .update_flags = (is_ipv4
-                         ? (TCA_CSUM_UPDATE_FLAG_IPV4HDR
-                            | TCA_CSUM_UPDATE_FLAG_TCP
-                            | TCA_CSUM_UPDATE_FLAG_UDP)
-                         : (TCA_CSUM_UPDATE_FLAG_TCP
-                            | TCA_CSUM_UPDATE_FLAG_UDP
-                            | TCA_CSUM_UPDATE_FLAG_ICMP)),
+        .update_flags = ((is_ipv4 ? TCA_CSUM_UPDATE_FLAG_IPV4HDR : 0)
+                         | (ip_proto == IPPROTO_TCP
+                            ? TCA_CSUM_UPDATE_FLAG_TCP : 0)
+                         | (ip_proto == IPPROTO_UDP
+                            ? TCA_CSUM_UPDATE_FLAG_UDP : 0)),
     };
     size_t offset;
 
@@ -391,145 +592,358 @@ static const struct nl_policy flower_policy[] = {
     [TCA_FLOWER_ACT] = { .type = NL_A_NESTED, .optional = true, },
 };
 
-/* Parses a filter message 'reply' (from an echo or a get): the handle, the
- * in_hw flag, and the counters of the first action if 'stats'. */
+static const struct nl_policy first_act_policy[] = {
+    [TCA_ACT_KIND] = { .type = NL_A_STRING, .optional = false, },
+    [TCA_ACT_COOKIE] = { .type = NL_A_UNSPEC, .optional = true, },
+    [TCA_ACT_STATS] = { .type = NL_A_NESTED, .optional = true, },
+};
+
+/* Parses one filter message (an echo or part of a dump) into '*fm'.
+ * Returns 0, EPROTO, or EAFNOSUPPORT for a filter that is not flower (OVS
+ * puts matchall filters on ingress for policing). */
 static int
-parse_filter(struct ofpbuf *reply, struct tc_filter *f,
-             struct ovs_flow_stats *stats)
+parse_filter_msg(const struct ofpbuf *msg, struct filter_msg *fm)
 {
     struct nlattr *ta[ARRAY_SIZE(tca_policy)];
     struct nlattr *fa[ARRAY_SIZE(flower_policy)];
-    struct tcmsg *tc;
+    struct nlattr *aa[ARRAY_SIZE(first_act_policy)];
+    const struct nlattr *act;
+    const struct tcmsg *tc;
+    struct ofpbuf b = *msg;
 
-    tc = ofpbuf_at(reply, NLMSG_HDRLEN, sizeof *tc);
-    if (!tc || !nl_policy_parse(reply, NLMSG_HDRLEN + sizeof *tc, tca_policy,
-                                ta, ARRAY_SIZE(ta))
-        || !ta[TCA_OPTIONS]
-        || !nl_parse_nested(ta[TCA_OPTIONS], flower_policy, fa,
-                            ARRAY_SIZE(fa))) {
+    memset(fm, 0, sizeof *fm);
+    tc = ofpbuf_at(&b, NLMSG_HDRLEN, sizeof *tc);
+    if (!tc || !nl_policy_parse(&b, NLMSG_HDRLEN + sizeof *tc, tca_policy,
+                                ta, ARRAY_SIZE(ta))) {
         return EPROTO;
     }
-    f->handle = tc->tcm_handle;
-    if (fa[TCA_FLOWER_FLAGS]) {
-        f->in_hw = (nl_attr_get_u32(fa[TCA_FLOWER_FLAGS])
-                    & TCA_CLS_FLAGS_IN_HW) != 0;
+    if (strcmp(nl_attr_get_string(ta[TCA_KIND]), "flower")) {
+        return EAFNOSUPPORT;
     }
-    if (stats && fa[TCA_FLOWER_ACT]) {
-        const struct nlattr *act = nl_attr_find_nested(fa[TCA_FLOWER_ACT], 1);
-        struct ovs_flow_stats sw, hw, dropped;
+    fm->prio = tc_get_major(tc->tcm_info);
+    fm->protocol = (OVS_FORCE ovs_be16) tc_get_minor(tc->tcm_info);
+    fm->handle = tc->tcm_handle;
+    if (!ta[TCA_OPTIONS]) {
+        /* A dump lists each priority's classifier itself too. */
+        return EAFNOSUPPORT;
+    }
+    if (!nl_parse_nested(ta[TCA_OPTIONS], flower_policy, fa,
+                         ARRAY_SIZE(fa))) {
+        return EPROTO;
+    }
+    if (fa[TCA_FLOWER_FLAGS]) {
+        fm->in_hw = (nl_attr_get_u32(fa[TCA_FLOWER_FLAGS])
+                     & TCA_CLS_FLAGS_IN_HW) != 0;
+    }
+    act = fa[TCA_FLOWER_ACT] ? nl_attr_find_nested(fa[TCA_FLOWER_ACT], 1)
+                             : NULL;
+    if (!act) {
+        return 0;
+    }
+    if (!nl_parse_nested(act, first_act_policy, aa, ARRAY_SIZE(aa))) {
+        return EPROTO;
+    }
+    fm->ours = (aa[TCA_ACT_COOKIE]
+                && nl_attr_get_size(aa[TCA_ACT_COOKIE]) == sizeof dpfip_cookie
+                && !memcmp(nl_attr_get(aa[TCA_ACT_COOKIE]), dpfip_cookie,
+                           sizeof dpfip_cookie));
+    if (aa[TCA_ACT_STATS]) {
+        struct ovs_flow_stats sw, hw;
 
         memset(&sw, 0, sizeof sw);
         memset(&hw, 0, sizeof hw);
-        memset(&dropped, 0, sizeof dropped);
-        if (!act || tc_parse_action_stats(CONST_CAST(struct nlattr *, act),
-                                          &sw, &hw, &dropped)) {
+        if (tc_parse_action_stats(CONST_CAST(struct nlattr *, act),
+                                  &sw, &hw, NULL)) {
             return EPROTO;
         }
-        put_32aligned_u64(&stats->n_packets,
-                          get_32aligned_u64(&sw.n_packets)
-                          + get_32aligned_u64(&hw.n_packets));
-        put_32aligned_u64(&stats->n_bytes,
-                          get_32aligned_u64(&sw.n_bytes)
-                          + get_32aligned_u64(&hw.n_bytes));
+        fm->has_stats = true;
+        fm->n_packets = (get_32aligned_u64(&sw.n_packets)
+                         + get_32aligned_u64(&hw.n_packets));
+        fm->n_bytes = (get_32aligned_u64(&sw.n_bytes)
+                       + get_32aligned_u64(&hw.n_bytes));
     }
     return 0;
 }
 
-/* Adds one flower filter on the ingress of 'ifindex'; 'nat' chooses the
- * rewrite actions, otherwise "pass". */
+/* Starts action number 'order' of a filter; the first carries the
+ * cookie. */
+static size_t
+start_action(struct ofpbuf *req, int order)
+{
+    return nl_msg_start_nested(req, order);
+}
+
+static void
+end_action(struct ofpbuf *req, size_t offset, int order)
+{
+    if (order == 1) {
+        nl_msg_put_unspec(req, TCA_ACT_COOKIE, dpfip_cookie,
+                          sizeof dpfip_cookie);
+    }
+    nl_msg_end_nested(req, offset);
+}
+
+/* Adds one flower filter at 'prio' on the ingress of 'port': with
+ * 'rewrite', the rewrite actions of that spec, otherwise "pass".  On
+ * success fills '*f' and adds it to the port's filters. */
 static int
-add_filter(const struct dpfip_offload_rule_spec *spec,
-           const struct tc_match *m, bool nat, struct tc_filter *f)
+add_filter(struct tc_port *port, uint16_t prio, uint32_t flags,
+           const struct tc_match *m, bool is_ipv4,
+           const struct dpfip_offload_rule_spec *rewrite,
+           struct tc_filter *f, char **extack)
 {
     struct ofpbuf request, *reply = NULL;
+    struct filter_msg fm;
     struct tcmsg *tcmsg;
     size_t opts, acts, act;
     int error;
 
-    memset(f, 0, sizeof *f);
-    f->ifindex = spec->in_port;
-    f->prio = prio_of(spec, nat);
-    f->protocol = m->eth_type;
-
-    tcmsg = tc_make_request(f->ifindex, RTM_NEWTFILTER,
+    tcmsg = tc_make_request(port->ifindex, RTM_NEWTFILTER,
                             NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO, &request);
     tcmsg->tcm_parent = TC_INGRESS_PARENT;
-    tcmsg->tcm_info = tc_make_handle(f->prio,
-                                     (OVS_FORCE uint16_t) f->protocol);
+    tcmsg->tcm_info = tc_make_handle(prio, (OVS_FORCE uint16_t) m->eth_type);
     tcmsg->tcm_handle = 0;
     nl_msg_put_string(&request, TCA_KIND, "flower");
     nl_msg_put_u32(&request, TCA_CHAIN, 0);
 
     opts = nl_msg_start_nested(&request, TCA_OPTIONS);
-    put_match(&request, m, spec->is_ipv4);
-    nl_msg_put_u32(&request, TCA_FLOWER_FLAGS, cls_flags(spec->policy));
+    put_match(&request, m, is_ipv4);
+    nl_msg_put_u32(&request, TCA_FLOWER_FLAGS, flags);
     acts = nl_msg_start_nested(&request, TCA_FLOWER_ACT);
-    if (nat) {
-        act = nl_msg_start_nested(&request, 1);
-        put_act_pedit(&request, spec);
-        nl_msg_end_nested(&request, act);
-        act = nl_msg_start_nested(&request, 2);
-        put_act_csum(&request, spec->is_ipv4);
-        nl_msg_end_nested(&request, act);
-        act = nl_msg_start_nested(&request, 3);
-        put_act_mirred(&request, spec->out_port);
-        nl_msg_end_nested(&request, act);
+    if (rewrite) {
+        act = start_action(&request, 1);
+        put_act_pedit(&request, rewrite);
+        end_action(&request, act, 1);
+        act = start_action(&request, 2);
+        put_act_csum(&request, is_ipv4, m->ip_proto);
+        end_action(&request, act, 2);
+        act = start_action(&request, 3);
+        put_act_mirred(&request, rewrite->out_port);
+        end_action(&request, act, 3);
     } else {
-        act = nl_msg_start_nested(&request, 1);
+        act = start_action(&request, 1);
         put_act_pass(&request);
-        nl_msg_end_nested(&request, act);
+        end_action(&request, act, 1);
     }
     nl_msg_end_nested(&request, acts);
     nl_msg_end_nested(&request, opts);
 
-    error = tc_transact(&request, &reply);
-    if (!error) {
-        error = parse_filter(reply, f, NULL);
-        ofpbuf_delete(reply);
+    error = kernel->transact(&request, &reply, extack);
+    if (error) {
+        return error;
     }
-    return error;
+    error = reply ? parse_filter_msg(reply, &fm) : EPROTO;
+    ofpbuf_delete(reply);
+    if (error) {
+        return EPROTO;
+    }
+
+    memset(f, 0, sizeof *f);
+    f->port = port;
+    f->prio = prio;
+    f->protocol = m->eth_type;
+    f->handle = fm.handle;
+    f->ip_proto = rewrite ? m->ip_proto : 0;
+    f->in_hw = fm.in_hw;
+    f->dump_seq = port->dump_seq;
+    hmap_insert(&port->filters, &f->node,
+                hash_filter(f->prio, f->protocol, f->handle));
+    return 0;
 }
 
 static int
-del_filter(const struct tc_filter *f)
+del_filter_at(int ifindex, uint16_t prio, ovs_be16 protocol,
+              uint32_t handle, char **extack)
 {
     struct ofpbuf request;
     struct tcmsg *tcmsg;
     int error;
 
-    tcmsg = tc_make_request(f->ifindex, RTM_DELTFILTER, NLM_F_ACK, &request);
+    tcmsg = tc_make_request(ifindex, RTM_DELTFILTER, 0, &request);
     tcmsg->tcm_parent = TC_INGRESS_PARENT;
-    tcmsg->tcm_info = tc_make_handle(f->prio,
-                                     (OVS_FORCE uint16_t) f->protocol);
-    tcmsg->tcm_handle = f->handle;
+    tcmsg->tcm_info = tc_make_handle(prio, (OVS_FORCE uint16_t) protocol);
+    tcmsg->tcm_handle = handle;
     nl_msg_put_string(&request, TCA_KIND, "flower");
     nl_msg_put_u32(&request, TCA_CHAIN, 0);
-    error = tc_transact(&request, NULL);
+    error = kernel->transact(&request, NULL, extack);
     /* Gone with its port, or flushed: nothing left to remove. */
     return error == ENOENT || error == ENODEV || error == EINVAL ? 0 : error;
 }
 
+/* Deletes 'f' from the kernel and from its port's filters. */
 static int
-get_filter(struct tc_filter *f, struct ovs_flow_stats *stats)
+del_filter(struct tc_filter *f, char **extack)
 {
-    struct ofpbuf request, *reply = NULL;
-    struct tcmsg *tcmsg;
-    int error;
+    hmap_remove(&f->port->filters, &f->node);
+    return del_filter_at(f->port->ifindex, f->prio, f->protocol, f->handle,
+                         extack);
+}
 
-    tcmsg = tc_make_request(f->ifindex, RTM_GETTFILTER, NLM_F_ECHO,
-                            &request);
+static void
+start_dump(struct ofpbuf *request, int ifindex, bool terse)
+{
+    struct tcmsg *tcmsg;
+
+    tcmsg = tc_make_request(ifindex, RTM_GETTFILTER, NLM_F_DUMP, request);
     tcmsg->tcm_parent = TC_INGRESS_PARENT;
-    tcmsg->tcm_info = tc_make_handle(f->prio,
-                                     (OVS_FORCE uint16_t) f->protocol);
-    tcmsg->tcm_handle = f->handle;
-    nl_msg_put_string(&request, TCA_KIND, "flower");
-    nl_msg_put_u32(&request, TCA_CHAIN, 0);
-    error = tc_transact(&request, &reply);
-    if (!error) {
-        error = parse_filter(reply, f, stats);
-        ofpbuf_delete(reply);
+    tcmsg->tcm_info = 0;
+    tcmsg->tcm_handle = 0;
+    nl_msg_put_u32(request, TCA_CHAIN, 0);
+    if (terse) {
+        struct nla_bitfield32 dump_flags = { TCA_DUMP_FLAGS_TERSE,
+                                             TCA_DUMP_FLAGS_TERSE };
+
+        nl_msg_put_unspec(request, TCA_DUMP_FLAGS, &dump_flags,
+                          sizeof dump_flags);
     }
-    return error;
+}
+
+/* Filters of an earlier ovs-vswitchd, found by reconcile(). */
+struct stale_filters {
+    size_t n, allocated;
+    struct filter_msg *filters;
+};
+
+static void
+collect_stale(const struct ofpbuf *msg, void *stale_)
+{
+    struct stale_filters *stale = stale_;
+    struct filter_msg fm;
+
+    if (!parse_filter_msg(msg, &fm)
+        && (fm.ours || (fm.prio >= DPFIP_TC_PRIO_MIN
+                        && fm.prio <= DPFIP_TC_PRIO_MAX))) {
+        if (stale->n >= stale->allocated) {
+            stale->filters = x2nrealloc(stale->filters, &stale->allocated,
+                                        sizeof *stale->filters);
+        }
+        stale->filters[stale->n++] = fm;
+    }
+}
+
+/* Removes whatever dpfip filters an earlier ovs-vswitchd left on the
+ * ingress of 'ifindex', once per port and process: those with dpfip's
+ * cookie, and anything in dpfip's high range (also of dpfip versions
+ * before the cookie). */
+static void
+dpfip_tc_reconcile(uint32_t ifindex)
+{
+    struct stale_filters stale = { 0, 0, NULL };
+    struct tc_port *port;
+    struct ofpbuf request;
+    size_t n = 0;
+
+    if (!ifindex || ifindex > INT_MAX) {
+        return;
+    }
+    port = port_get(ifindex);
+    if (port->reconciled) {
+        return;
+    }
+    port->reconciled = true;
+
+    start_dump(&request, ifindex, false);
+    /* No ingress qdisc (EINVAL): nothing to remove. */
+    kernel->dump(&request, collect_stale, &stale);
+    for (size_t i = 0; i < stale.n; i++) {
+        const struct filter_msg *fm = &stale.filters[i];
+        char *extack = NULL;
+
+        if (!del_filter_at(ifindex, fm->prio, fm->protocol, fm->handle,
+                           &extack)) {
+            n++;
+        }
+        free(extack);
+    }
+    free(stale.filters);
+    if (n) {
+        VLOG_INFO("ifindex %"PRIu32": removed %"PRIuSIZE" stale dpfip tc "
+                  "filters", ifindex, n);
+    }
+}
+
+/* Asks the hardware behind 'port' which of dpfip's ranges it takes, with
+ * a skip_sw pass filter that matches nothing (destination MAC 0), removed
+ * right away. */
+static void
+probe_prios(struct tc_port *port)
+{
+    static const uint16_t bases[] = { DPFIP_TC_PRIO_MIN,
+                                      DPFIP_TC_PRIO_LOW_MIN };
+    char *high_refusal = NULL;
+
+    port->probed = true;
+    port->prio_base = DPFIP_TC_PRIO_MIN;
+    for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
+        struct tc_match m = { .eth_type = htons(ETH_TYPE_IP) };
+        struct tc_filter f;
+        char *extack = NULL;
+        int error;
+
+        error = add_filter(port, bases[i] + PRIO_IPV4_PASS,
+                           TCA_CLS_FLAGS_SKIP_SW, &m, true, NULL, &f,
+                           &extack);
+        if (!error) {
+            del_filter(&f, NULL);
+            port->prio_base = bases[i];
+            if (i) {
+                VLOG_INFO("ifindex %d: hardware refuses tc priority %d "
+                          "(%s), using %d..%d", port->ifindex, bases[0],
+                          high_refusal, DPFIP_TC_PRIO_LOW_MIN,
+                          DPFIP_TC_PRIO_LOW_MAX);
+            }
+            free(extack);
+            break;
+        }
+        if (!i) {
+            high_refusal = extack ? extack : xstrdup(ovs_strerror(error));
+        } else {
+            /* No tc offload here at all (a veth: "block doesn't support
+             * offloads"): priorities do not matter to software tc. */
+            VLOG_DBG("ifindex %d: no tc hardware (%s)", port->ifindex,
+                     high_refusal);
+            free(extack);
+        }
+    }
+    free(high_refusal);
+}
+
+static void
+refresh_filter(const struct ofpbuf *msg, void *port_)
+{
+    struct tc_port *port = port_;
+    struct filter_msg fm;
+    struct tc_filter *f;
+
+    if (!parse_filter_msg(msg, &fm)) {
+        f = find_filter(port, fm.prio, fm.protocol, fm.handle);
+        if (f) {
+            f->dump_seq = port->dump_seq;
+            f->in_hw = fm.in_hw;
+            if (fm.has_stats) {
+                f->n_packets = fm.n_packets;
+                f->n_bytes = fm.n_bytes;
+            }
+        }
+    }
+}
+
+/* Refreshes the counters and in_hw flags of all of 'port''s filters with
+ * one terse dump, at most every STATS_INTERVAL_MS. */
+static int
+refresh_port(struct tc_port *port)
+{
+    long long int now = time_msec();
+    struct ofpbuf request;
+
+    if (port->dump_seq && now - port->dumped_at < STATS_INTERVAL_MS) {
+        return port->dump_error;
+    }
+    port->dumped_at = now;
+    port->dump_seq++;
+    start_dump(&request, port->ifindex, true);
+    port->dump_error = kernel->dump(&request, refresh_filter, port);
+    return port->dump_error;
 }
 
 static int
@@ -604,10 +1018,14 @@ dpfip_tc_install(const struct dpfip_offload_rule_spec *spec,
                  struct dpfip_offload_rule **rulep, char **errorp)
 {
     bool dnat = spec->direction == DPFIP_DNAT;
-    struct tc_match base, m[MAX_FILTERS];
-    bool nat[MAX_FILTERS];
+    const uint8_t *protos = spec->is_ipv4 ? ipv4_protos : ipv6_protos;
+    size_t n_protos = (spec->is_ipv4 ? ARRAY_SIZE(ipv4_protos)
+                                     : ARRAY_SIZE(ipv6_protos));
+    struct tc_match base, pass[MAX_PASS];
     struct dpfip_offload_rule *rule;
-    int n = 0, error;
+    char *extack = NULL;
+    struct tc_port *port;
+    int n_pass = 0, error;
 
     *rulep = NULL;
     if (!check_spec(spec, errorp)) {
@@ -628,87 +1046,94 @@ dpfip_tc_install(const struct dpfip_offload_rule_spec *spec,
         base.src_mask = host_mask(spec->is_ipv4);
     }
 
-    /* Exceptions first (see the top of this file). */
-    m[n] = base;
-    m[n].ttl = 0;
-    m[n].ttl_mask = 0xfe;           /* TTL 0 or 1. */
-    nat[n++] = false;
-    if (dnat && !spec->is_ipv4) {
-        m[n] = base;
-        m[n].ttl = 255;
-        m[n].ttl_mask = 0xff;       /* Neighbor discovery. */
-        nat[n++] = false;
-    }
+    /* Exceptions (see the top of this file). */
+    pass[n_pass] = base;
+    pass[n_pass].ttl = 0;
+    pass[n_pass++].ttl_mask = 0xfe;     /* TTL 0 or 1. */
     if (!dnat && spec->has_internal) {
         struct in6_addr mask = ipv6_create_mask(spec->is_ipv4
                                                 ? 96 + spec->internal_plen
                                                 : spec->internal_plen);
 
-        m[n] = base;
-        m[n].dst = ipv6_addr_bitand(&spec->internal, &mask);
-        m[n].dst_mask = mask;
-        nat[n++] = false;
+        pass[n_pass] = base;
+        pass[n_pass].dst = ipv6_addr_bitand(&spec->internal, &mask);
+        pass[n_pass++].dst_mask = mask;
     }
-    m[n] = base;
-    m[n].not_fragment = true;
-    nat[n++] = true;
 
-    error = tc_add_del_qdisc(spec->in_port, true, 0, TC_INGRESS);
-    if (error && error != EEXIST) {
-        *errorp = xasprintf("tc ingress qdisc: %s", ovs_strerror(error));
+    error = add_ingress_qdisc(spec->in_port, &extack);
+    if (error) {
+        *errorp = refusal("tc ingress qdisc", error, extack);
         return error;
     }
-    dpfip_offload_tc_reconcile(spec->in_port);
+    dpfip_tc_reconcile(spec->in_port);
+    port = port_get(spec->in_port);
+    if (!port->probed && spec->policy != DPFIP_OFFLOAD_POLICY_SKIP_HW) {
+        probe_prios(port);
+    }
 
     rule = xzalloc(sizeof *rule);
     rule->spec = *spec;
-    for (int i = 0; i < n; i++) {
-        error = add_filter(spec, &m[i], nat[i],
-                           &rule->filters[rule->n_filters]);
-        if (error) {
-            if (error == ENOENT) {
-                /* No flower classifier (or one of the actions) in this
-                 * kernel, and the module could not be loaded. */
-                VLOG_INFO("adding a flower filter on ifindex %d: %s",
-                          spec->in_port, ovs_strerror(error));
-                *errorp = xstrdup("tc flower unavailable");
-            } else {
-                *errorp = xasprintf("tc flower refused the rule (%s)",
-                                    ovs_strerror(error));
-            }
-            break;
-        }
-        if (nat[i]) {
-            rule->nat = rule->n_filters;
-        }
-        rule->n_filters++;
-    }
-    if (!error && spec->policy == DPFIP_OFFLOAD_POLICY_NONE
-        && rule->filters[rule->nat].in_hw) {
-        /* A NIC that takes the rewrite rule but not a pass rule would
-         * rewrite the exceptions too (e.g. forward TTL 0): keep all of
-         * them in software tc then. */
-        for (int i = 0; i < rule->n_filters; i++) {
-            if (!rule->filters[i].in_hw) {
-                struct dpfip_offload_rule_spec sw = *spec;
+    for (size_t i = 0; !error && i < n_pass + n_protos; i++) {
+        struct tc_filter *f = &rule->filters[rule->n_filters];
+        bool is_pass = i < n_pass;
+        struct tc_match m;
 
-                VLOG_INFO("ifindex %d: a pass rule is not in hardware, "
-                          "installing all rules with skip_hw",
-                          spec->in_port);
-                dpfip_tc_remove(rule, errorp);
-                free(*errorp);
-                *errorp = NULL;
-                sw.policy = DPFIP_OFFLOAD_POLICY_SKIP_HW;
-                return dpfip_tc_install(&sw, rulep, errorp);
-            }
+        if (is_pass) {
+            m = pass[i];
+        } else {
+            m = base;
+            m.ip_proto = protos[i - n_pass];
+            m.not_fragment = true;
         }
+        error = add_filter(port, prio_of(port, spec, !is_pass),
+                           cls_flags(spec->policy), &m, spec->is_ipv4,
+                           is_pass ? NULL : spec, f, &extack);
+        if (!error) {
+            rule->n_filters++;
+            rule->n_pass += is_pass;
+        } else if (error == ENOENT) {
+            /* No flower classifier (or one of the actions) in this
+             * kernel, and the module could not be loaded. */
+            VLOG_INFO("adding a flower filter on ifindex %"PRIu32": %s",
+                      spec->in_port, ovs_strerror(error));
+            free(extack);
+            *errorp = xstrdup("tc flower unavailable");
+        } else {
+            *errorp = refusal("tc flower refused the rule", error, extack);
+        }
+        extack = NULL;
     }
     if (error) {
         for (int i = rule->n_filters - 1; i >= 0; i--) {
-            del_filter(&rule->filters[i]);
+            del_filter(&rule->filters[i], NULL);
         }
         free(rule);
         return error;
+    }
+    if (spec->policy == DPFIP_OFFLOAD_POLICY_NONE) {
+        bool rewrite_in_hw = false, pass_in_hw = true;
+
+        for (int i = 0; i < rule->n_filters; i++) {
+            if (i < rule->n_pass) {
+                pass_in_hw = pass_in_hw && rule->filters[i].in_hw;
+            } else {
+                rewrite_in_hw = rewrite_in_hw || rule->filters[i].in_hw;
+            }
+        }
+        if (rewrite_in_hw && !pass_in_hw) {
+            /* A NIC that takes a rewrite rule but not a pass rule would
+             * rewrite the exceptions too (e.g. forward TTL 0): keep all
+             * of them in software tc then. */
+            struct dpfip_offload_rule_spec sw = *spec;
+
+            VLOG_INFO("ifindex %"PRIu32": a pass rule is not in hardware, "
+                      "installing all rules with skip_hw", spec->in_port);
+            dpfip_tc_remove(rule, errorp);
+            free(*errorp);
+            *errorp = NULL;
+            sw.policy = DPFIP_OFFLOAD_POLICY_SKIP_HW;
+            return dpfip_tc_install(&sw, rulep, errorp);
+        }
     }
     *rulep = rule;
     return 0;
@@ -719,19 +1144,24 @@ dpfip_tc_remove(struct dpfip_offload_rule *rule, char **errorp)
 {
     int error = 0;
 
-    /* The rewrite rule first, so that nothing is rewritten while the
+    /* The rewrite rules first, so that nothing is rewritten while the
      * exceptions are already gone. */
     for (int i = rule->n_filters - 1; i >= 0; i--) {
-        int err = del_filter(&rule->filters[i]);
+        struct tc_filter *f = &rule->filters[i];
+        int ifindex = f->port->ifindex;
+        char *extack = NULL;
+        int err = del_filter(f, &extack);
 
         if (err && !error) {
+            char *what = xasprintf("deleting flower filter prio %"PRIu16
+                                   " handle %#"PRIx32" on ifindex %d",
+                                   f->prio, f->handle, ifindex);
+
             error = err;
-            *errorp = xasprintf("deleting flower filter prio %"PRIu16
-                                " handle %#"PRIx32" on ifindex %d: %s",
-                                rule->filters[i].prio,
-                                rule->filters[i].handle,
-                                rule->filters[i].ifindex,
-                                ovs_strerror(err));
+            *errorp = refusal(what, err, extack);
+            free(what);
+        } else {
+            free(extack);
         }
     }
     free(rule);
@@ -742,46 +1172,67 @@ static int
 dpfip_tc_stats(struct dpfip_offload_rule *rule,
                struct dpfip_offload_stats *stats, char **errorp)
 {
-    struct tc_filter *f = &rule->filters[rule->nat];
-    struct ovs_flow_stats s;
+    struct tc_port *port = rule->filters[rule->n_pass].port;
+    uint64_t n_packets = 0, n_bytes = 0;
     int error;
 
     memset(stats, 0, sizeof *stats);
-    memset(&s, 0, sizeof s);
-    error = get_filter(f, &s);
+    error = refresh_port(port);
     if (error) {
-        *errorp = xasprintf("flower filter prio %"PRIu16" handle %#"PRIx32
-                            " on ifindex %d: %s", f->prio, f->handle,
-                            f->ifindex, ovs_strerror(error));
+        *errorp = xasprintf("dumping the flower filters of ifindex %d: %s",
+                            port->ifindex, ovs_strerror(error));
         /* ENODEV: the port is gone, and the FIP will soon be inactive.
          * EINVAL: no ingress qdisc any more (OVS deletes it when it first
          * configures a port's ingress policing). */
         return error == EINVAL ? ENOENT : error;
     }
+    for (int i = rule->n_pass; i < rule->n_filters; i++) {
+        const struct tc_filter *f = &rule->filters[i];
+
+        if (f->dump_seq != port->dump_seq) {
+            *errorp = xasprintf("flower filter prio %"PRIu16" handle %#"
+                                PRIx32" on ifindex %d is gone", f->prio,
+                                f->handle, port->ifindex);
+            return ENOENT;
+        }
+        n_packets += f->n_packets;
+        n_bytes += f->n_bytes;
+    }
     /* tc counts from the network header on ingress; the datapath's
      * counters (and so dpfip's) include the Ethernet header. */
-    stats->n_packets = get_32aligned_u64(&s.n_packets);
-    stats->n_bytes = (get_32aligned_u64(&s.n_bytes)
-                      + ETH_HEADER_LEN * stats->n_packets);
+    stats->n_packets = n_packets;
+    stats->n_bytes = n_bytes + ETH_HEADER_LEN * n_packets;
     return 0;
-}
-
-static void
-dpfip_tc_describe(const struct dpfip_offload_rule *rule, struct ds *ds)
-{
-    const struct tc_filter *nat = &rule->filters[rule->nat];
-
-    ds_put_format(ds, "tc flower, ingress of ifindex %d, prio %"PRIu16
-                  " handle %#"PRIx32" (%s) + %d pass rules, to ifindex %"
-                  PRIu32, nat->ifindex, nat->prio, nat->handle,
-                  nat->in_hw ? "in_hw" : "not_in_hw", rule->n_filters - 1,
-                  rule->spec.out_port);
 }
 
 static bool
 dpfip_tc_in_hw(const struct dpfip_offload_rule *rule)
 {
-    return rule->filters[rule->nat].in_hw;
+    for (int i = rule->n_pass; i < rule->n_filters; i++) {
+        if (!rule->filters[i].in_hw) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void
+dpfip_tc_describe(const struct dpfip_offload_rule *rule, struct ds *ds)
+{
+    const struct tc_filter *first = &rule->filters[rule->n_pass];
+
+    ds_put_format(ds, "tc flower, ingress of ifindex %d, prio %"PRIu16":",
+                  first->port->ifindex, first->prio);
+    for (int i = rule->n_pass; i < rule->n_filters; i++) {
+        const struct tc_filter *f = &rule->filters[i];
+
+        ds_put_format(ds, " %s handle %#"PRIx32" (%s)",
+                      (f->ip_proto == IPPROTO_TCP ? "tcp"
+                       : f->ip_proto == IPPROTO_UDP ? "udp" : "icmp"),
+                      f->handle, f->in_hw ? "in_hw" : "not_in_hw");
+    }
+    ds_put_format(ds, " + %d pass rules, to ifindex %"PRIu32,
+                  rule->n_pass, rule->spec.out_port);
 }
 
 const struct dpfip_offload_class dpfip_offload_tc_class = {
@@ -792,4 +1243,5 @@ const struct dpfip_offload_class dpfip_offload_tc_class = {
     .stats = dpfip_tc_stats,
     .describe = dpfip_tc_describe,
     .in_hw = dpfip_tc_in_hw,
+    .reconcile = dpfip_tc_reconcile,
 };
