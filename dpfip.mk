@@ -29,6 +29,7 @@ ofproto_libofproto_la_SOURCES += \
 
 # The key parsing is pure: its unit test links it on its own.
 tests_ovstest_SOURCES += \
+	dpfip/tests/dpfip-test-check.h \
 	dpfip/tests/test-dpfip-config.c \
 	dpfip/ofproto-dpfip/dpfip-config.c
 

@@ -665,24 +665,6 @@ parse_filter_msg(const struct ofpbuf *msg, struct filter_msg *fm)
     return 0;
 }
 
-/* Starts action number 'order' of a filter; the first carries the
- * cookie. */
-static size_t
-start_action(struct ofpbuf *req, int order)
-{
-    return nl_msg_start_nested(req, order);
-}
-
-static void
-end_action(struct ofpbuf *req, size_t offset, int order)
-{
-    if (order == 1) {
-        nl_msg_put_unspec(req, TCA_ACT_COOKIE, dpfip_cookie,
-                          sizeof dpfip_cookie);
-    }
-    nl_msg_end_nested(req, offset);
-}
-
 /* Adds one flower filter at 'prio' on the ingress of 'port': with
  * 'rewrite', the rewrite actions of that spec, otherwise "pass".  On
  * success fills '*f' and adds it to the port's filters. */
@@ -710,20 +692,23 @@ add_filter(struct tc_port *port, uint16_t prio, uint32_t flags,
     put_match(&request, m, is_ipv4);
     nl_msg_put_u32(&request, TCA_FLOWER_FLAGS, flags);
     acts = nl_msg_start_nested(&request, TCA_FLOWER_ACT);
+    act = nl_msg_start_nested(&request, 1);
     if (rewrite) {
-        act = start_action(&request, 1);
         put_act_pedit(&request, rewrite);
-        end_action(&request, act, 1);
-        act = start_action(&request, 2);
-        put_act_csum(&request, is_ipv4, m->ip_proto);
-        end_action(&request, act, 2);
-        act = start_action(&request, 3);
-        put_act_mirred(&request, rewrite->out_port);
-        end_action(&request, act, 3);
     } else {
-        act = start_action(&request, 1);
         put_act_pass(&request);
-        end_action(&request, act, 1);
+    }
+    /* Marks the filter as dpfip's (see dpfip_tc_reconcile()). */
+    nl_msg_put_unspec(&request, TCA_ACT_COOKIE, dpfip_cookie,
+                      sizeof dpfip_cookie);
+    nl_msg_end_nested(&request, act);
+    if (rewrite) {
+        act = nl_msg_start_nested(&request, 2);
+        put_act_csum(&request, is_ipv4, m->ip_proto);
+        nl_msg_end_nested(&request, act);
+        act = nl_msg_start_nested(&request, 3);
+        put_act_mirred(&request, rewrite->out_port);
+        nl_msg_end_nested(&request, act);
     }
     nl_msg_end_nested(&request, acts);
     nl_msg_end_nested(&request, opts);

@@ -21,6 +21,7 @@
 #include <config.h>
 #undef NDEBUG
 #include "dpfip-config.h"
+#include "dpfip-test-check.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,20 +30,6 @@
 #include "smap.h"
 #include "util.h"
 
-static int n_checks;
-static int n_failures;
-
-#define CHECK(COND, ...)                                        \
-    do {                                                        \
-        n_checks++;                                             \
-        if (!(COND)) {                                          \
-            n_failures++;                                       \
-            printf("%s:%d: check failed: %s: ", __FILE__,       \
-                   __LINE__, #COND);                            \
-            printf(__VA_ARGS__);                                \
-            putchar('\n');                                      \
-        }                                                       \
-    } while (0)
 
 /* Fills 'smap' from "KEY=VALUE" strings, NULL-terminated. */
 static void
@@ -571,8 +558,7 @@ test_dpfip_config_main(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
     test_pairs();
     test_filters();
     test_global();
-    printf("%d checks, %d failed\n", n_checks, n_failures);
-    exit(n_failures ? 1 : 0);
+    check_exit();
 }
 
 OVSTEST_REGISTER("test-dpfip-config", test_dpfip_config_main);

@@ -45,6 +45,7 @@
 #undef NDEBUG
 #include "dpfip-offload-provider.h"
 #include "dpfip-offload-tc.h"
+#include "dpfip-test-check.h"
 
 #include <errno.h>
 #include <linux/gen_stats.h>
@@ -65,20 +66,6 @@
 #include "timeval.h"
 #include "util.h"
 
-static int n_checks;
-static int n_failures;
-
-#define CHECK(COND, ...)                                        \
-    do {                                                        \
-        n_checks++;                                             \
-        if (!(COND)) {                                          \
-            n_failures++;                                       \
-            printf("%s:%d: check failed: %s: ", __FILE__,       \
-                   __LINE__, #COND);                            \
-            printf(__VA_ARGS__);                                \
-            putchar('\n');                                      \
-        }                                                       \
-    } while (0)
 
 /* The model. */
 
@@ -414,8 +401,9 @@ model_del_filter(const struct tcmsg *tc)
     uint16_t prio = tc_get_major(tc->tcm_info);
     uint16_t protocol = tc_get_minor(tc->tcm_info);
     bool deleted = false;
+    size_t i = 0;
 
-    for (size_t i = 0; i < model.n_filters; ) {
+    while (i < model.n_filters) {
         const struct model_filter *f = &model.filters[i];
 
         if (f->ifindex == tc->tcm_ifindex && f->prio == prio
@@ -502,20 +490,16 @@ static const struct dpfip_tc_kernel model_kernel = {
 
 /* Specs. */
 
+/* An IPv4 (mapped) or IPv6 address. */
 static struct in6_addr
-v4(const char *s)
-{
-    ovs_be32 ip;
-
-    ovs_assert(ip_parse(s, &ip));
-    return in6_addr_mapped_ipv4(ip);
-}
-
-static struct in6_addr
-v6(const char *s)
+ip(const char *s)
 {
     struct in6_addr a;
+    ovs_be32 ip4;
 
+    if (ip_parse(s, &ip4)) {
+        return in6_addr_mapped_ipv4(ip4);
+    }
     ovs_assert(ipv6_parse(s, &a));
     return a;
 }
@@ -525,27 +509,26 @@ static struct dpfip_offload_rule_spec
 make_spec(enum dpfip_direction dir, bool is_ipv4, int n,
           enum dpfip_offload_policy policy, int vm_port)
 {
+    static const struct family {
+        const char *floating, *fixed, *internal;
+        int internal_plen;
+    } families[2] = {
+        { "203.0.113.%d", "10.0.0.%d", "10.0.0.0", 24 },
+        { "2001:db8:f::%d", "fd00::%d", "fd00::", 64 },
+    };
+    const struct family *f = &families[!is_ipv4];
     struct dpfip_offload_rule_spec s;
     char addr[64];
 
     memset(&s, 0, sizeof s);
     s.direction = dir;
     s.is_ipv4 = is_ipv4;
-    if (is_ipv4) {
-        snprintf(addr, sizeof addr, "203.0.113.%d", 10 + n);
-        s.floating = v4(addr);
-        snprintf(addr, sizeof addr, "10.0.0.%d", 5 + n);
-        s.fixed = v4(addr);
-        s.internal = v4("10.0.0.0");
-        s.internal_plen = 24;
-    } else {
-        snprintf(addr, sizeof addr, "2001:db8:f::%d", 10 + n);
-        s.floating = v6(addr);
-        snprintf(addr, sizeof addr, "fd00::%d", 5 + n);
-        s.fixed = v6(addr);
-        s.internal = v6("fd00::");
-        s.internal_plen = 64;
-    }
+    snprintf(addr, sizeof addr, f->floating, 10 + n);
+    s.floating = ip(addr);
+    snprintf(addr, sizeof addr, f->fixed, 5 + n);
+    s.fixed = ip(addr);
+    s.internal = ip(f->internal);
+    s.internal_plen = f->internal_plen;
     s.has_internal = true;
     ovs_assert(eth_addr_from_string("02:00:00:00:00:05", &s.vm_mac));
     ovs_assert(eth_addr_from_string("02:00:00:00:00:01", &s.router_mac));
@@ -825,8 +808,7 @@ test_dpfip_tc_main(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
     test_stats();
     test_reconcile();
 
-    printf("%d checks, %d failed\n", n_checks, n_failures);
-    exit(n_failures ? 1 : 0);
+    check_exit();
 }
 
 OVSTEST_REGISTER("test-dpfip-tc", test_dpfip_tc_main);
