@@ -9,6 +9,8 @@ lib_libopenvswitch_la_SOURCES += \
 	dpfip/lib/dpfip-offload-spec.c \
 	dpfip/lib/dpfip-offload-tc.c \
 	dpfip/lib/dpfip-offload-tc.h \
+	dpfip/lib/odp-dpfip.c \
+	dpfip/lib/odp-dpfip.h \
 	dpfip/lib/ofp-dpfip.c \
 	dpfip/lib/ofp-dpfip.h
 
@@ -36,6 +38,10 @@ tests_ovstest_SOURCES += \
 # The tc provider against a model of mlx5e (the provider is in
 # libopenvswitch).
 tests_ovstest_SOURCES += dpfip/tests/test-dpfip-tc.c
+
+# The fused rewrite against OVS's masked set actions (both in
+# libopenvswitch).
+tests_ovstest_SOURCES += dpfip/tests/test-dpfip-rewrite.c
 
 # dpfip-macros.at: macros every dpfip .at file includes.
 COMMON_MACROS_AT += dpfip/tests/dpfip-macros.at

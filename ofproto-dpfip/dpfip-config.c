@@ -711,6 +711,7 @@ dpfip_global_cfg_init(struct dpfip_global_cfg *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->offload = DPFIP_OFFLOAD_AUTO;
     cfg->tc_policy = DPFIP_TC_POLICY_NONE;
+    cfg->fused_rewrite = true;
 }
 
 /* Updates 'cfg' from 'other_config'.  A key with a bad value keeps its
@@ -728,6 +729,16 @@ dpfip_global_cfg_parse(const struct smap *other_config,
     } else {
         ds_put_format(&errors, "dpfip-enable: '%s' is not true or false; "
                       "keeping '%s'", s, cfg->enabled ? "true" : "false");
+    }
+
+    s = smap_get_def(other_config, "dpfip-fused-rewrite", "true");
+    if (!strcmp(s, "true") || !strcmp(s, "false")) {
+        cfg->fused_rewrite = !strcmp(s, "true");
+    } else {
+        add_error(&errors,
+                  xasprintf("dpfip-fused-rewrite: '%s' is not true or false; "
+                            "keeping '%s'", s,
+                            cfg->fused_rewrite ? "true" : "false"));
     }
 
     s = smap_get_def(other_config, "dpfip-offload", "auto");

@@ -105,6 +105,7 @@ struct dpfip_global_cfg {
     bool enabled;                   /* dpfip-enable. */
     enum dpfip_offload_mode offload;    /* dpfip-offload. */
     enum dpfip_tc_policy tc_policy;     /* tc-policy (OVS's own key). */
+    bool fused_rewrite;             /* dpfip-fused-rewrite. */
 };
 
 void dpfip_global_cfg_init(struct dpfip_global_cfg *);

@@ -210,6 +210,8 @@ bool dpfip_xlate_unpublish_iface(struct dpfip_iface *);
 bool dpfip_xlate_publish_fip(struct dpfip_fip *);
 bool dpfip_xlate_unpublish_fip(struct dpfip_fip *);
 uint64_t dpfip_xlate_unknown_drops(void);
+void dpfip_xlate_set_fused(bool);
+void dpfip_xlate_revalidate(const struct dpfip_bridge *);
 
 /* What translation threads read (dpfip-xlate.c). */
 struct dpfip_xbridge {

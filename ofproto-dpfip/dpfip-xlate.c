@@ -20,9 +20,12 @@
 #include <netinet/icmp6.h>
 #include "coverage.h"
 #include "dpfip-private.h"
+#include "odp-dpfip.h"
 #include "dpif.h"
+#include "dpif-netdev.h"
 #include "flow.h"
 #include "hash.h"
+#include "netdev-offload.h"
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-dpif-xlate-cache.h"
 #include "openvswitch/ofp-actions.h"
@@ -41,8 +44,10 @@
  * source address (a VM port with FIPs).
  *
  * The action rewrites the flow exactly like the equivalent set_field and
- * dec_ttl actions would, so ofproto-dpif commits one set of masked set
- * actions to the datapath: no conntrack, no recirculation. */
+ * dec_ttl actions would.  On the userspace datapath it also emits one
+ * fused datapath action (lib/dpfip-rewrite.c) that does all of it with
+ * checksum deltas computed here; elsewhere ofproto-dpif commits masked set
+ * actions.  Either way: no conntrack, no recirculation. */
 
 VLOG_DEFINE_THIS_MODULE(dpfip_xlate);
 
@@ -255,8 +260,8 @@ xfip_free(struct dpfip_xfip *xfip)
     free(xfip);
 }
 
-static void
-set_need_revalidate(const struct dpfip_bridge *br)
+void
+dpfip_xlate_revalidate(const struct dpfip_bridge *br)
 {
     br->ofproto->backer->need_revalidate = REV_RECONFIGURE;
 }
@@ -294,7 +299,7 @@ dpfip_xlate_publish_fip(struct dpfip_fip *fip)
                     hash_addr(&xfip->rw.floating));
     }
     fip->xfip = xfip;
-    set_need_revalidate(br);
+    dpfip_xlate_revalidate(br);
     return true;
 }
 
@@ -313,7 +318,7 @@ dpfip_xlate_unpublish_fip(struct dpfip_fip *fip)
                 hash_snat(xfip->ofproto, xfip->rw.vm_port, &xfip->rw.fixed));
     ovsrcu_postpone(xfip_free, xfip);
     fip->xfip = NULL;
-    set_need_revalidate(dpfip_fip_bridge(fip));
+    dpfip_xlate_revalidate(dpfip_fip_bridge(fip));
     return true;
 }
 
@@ -348,7 +353,7 @@ dpfip_xlate_publish_bridge(struct dpfip_bridge *br)
         cmap_insert(&xbridges, &xb->cmap_node, hash_pointer(xb->ofproto, 0));
     }
     br->xbridge = xb;
-    set_need_revalidate(br);
+    dpfip_xlate_revalidate(br);
     return true;
 }
 
@@ -360,7 +365,7 @@ dpfip_xlate_unpublish_bridge(struct dpfip_bridge *br)
                     hash_pointer(br->xbridge->ofproto, 0));
         ovsrcu_postpone(free, br->xbridge);
         br->xbridge = NULL;
-        set_need_revalidate(br);
+        dpfip_xlate_revalidate(br);
     }
 }
 
@@ -385,7 +390,7 @@ dpfip_xlate_publish_iface(struct dpfip_iface *iface)
     dpfip_xlate_unpublish_iface(iface);
     cmap_insert(&xports, &xp->cmap_node, hash_port(xp->ofproto, xp->port));
     iface->xport = xp;
-    set_need_revalidate(iface->br);
+    dpfip_xlate_revalidate(iface->br);
     return true;
 }
 
@@ -400,7 +405,7 @@ dpfip_xlate_unpublish_iface(struct dpfip_iface *iface)
     cmap_remove(&xports, &xp->cmap_node, hash_port(xp->ofproto, xp->port));
     ovsrcu_postpone(free, xp);
     iface->xport = NULL;
-    set_need_revalidate(iface->br);
+    dpfip_xlate_revalidate(iface->br);
     return true;
 }
 
@@ -750,17 +755,70 @@ filter_allows(const struct dpfip_filter *filter, enum dpfip_direction dir,
     return false;
 }
 
+/* Whether dpfip-fused-rewrite is on. */
+static atomic_bool fused_rewrite = ATOMIC_VAR_INIT(true);
+
+void
+dpfip_xlate_set_fused(bool fused)
+{
+    atomic_store_relaxed(&fused_rewrite, fused);
+}
+
+/* Returns true if the dpfip action translates into the fused datapath
+ * action on 'ofproto': only the userspace datapath has it, and OVS's own
+ * hw-offload (other_config:hw-offload) offloads masked set actions, not
+ * this one. */
+bool
+dpfip_xlate_fuses(const struct ofproto_dpif *ofproto)
+{
+    bool fused;
+
+    atomic_read_relaxed(&fused_rewrite, &fused);
+    return (fused && dpif_is_netdev(ofproto->backer->dpif)
+            && !netdev_is_flow_api_enabled());
+}
+
+/* Appends to 'odp_actions' the fused action that turns the packet 'base'
+ * describes into the one 'flow' describes, and makes 'base' say so. */
+static void
+put_fused_rewrite(const struct dpfip_rewrite *rw, bool dnat,
+                  const struct flow *flow, struct flow *base,
+                  struct ofpbuf *odp_actions)
+{
+    struct ovs_action_dpfip_rewrite fused;
+    bool ipv6 = rw->family == DPFIP_IPV6;
+
+    odp_dpfip_rewrite_init(&fused, &flow->dl_src, &flow->dl_dst, ipv6, dnat,
+                       dnat ? &rw->floating : &rw->fixed,
+                       dnat ? &rw->fixed : &rw->floating);
+    odp_dpfip_rewrite_put(odp_actions, &fused);
+
+    base->dl_src = flow->dl_src;
+    base->dl_dst = flow->dl_dst;
+    base->nw_ttl = flow->nw_ttl;
+    if (ipv6) {
+        base->ipv6_src = flow->ipv6_src;
+        base->ipv6_dst = flow->ipv6_dst;
+    } else {
+        base->nw_src = flow->nw_src;
+        base->nw_dst = flow->nw_dst;
+    }
+}
+
 /* Translates 'a' on 'ofproto' by rewriting 'flow' (and unwildcarding what
- * it reads and writes in 'wc').  Credits 'stats', if nonnull, and adds an
- * XC_DPFIP entry to 'xcache', if nonnull, so that the datapath flow's
- * statistics reach the FIP.  Returns NULL if translation continues, or why
- * the packet is dropped. */
+ * it reads and writes in 'wc').  If 'odp_actions' is nonnull (see
+ * dpfip_xlate_fuses()), also appends the fused datapath action and updates
+ * 'base_flow' to match, so that OVS commits no set actions for it.
+ * Credits 'stats', if nonnull, and adds an XC_DPFIP entry to 'xcache', if
+ * nonnull, so that the datapath flow's statistics reach the FIP.  Returns
+ * NULL if translation continues, or why the packet is dropped. */
 const char *
 dpfip_xlate_action(const struct ofpact_dpfip *a,
                    const struct ofproto_dpif *ofproto,
                    struct flow *flow, struct flow_wildcards *wc,
                    const struct dpif_flow_stats *stats,
-                   struct xlate_cache *xcache)
+                   struct xlate_cache *xcache,
+                   struct ofpbuf *odp_actions, struct flow *base_flow)
 {
     const struct dpfip_xfip *xfip = dpfip_xfip_lookup(&a->fip);
     bool dnat = a->direction == DPFIP_DNAT;
@@ -838,6 +896,9 @@ dpfip_xlate_action(const struct ofpact_dpfip *a,
     } else {
         flow->dl_src = rw->ext_mac;
         flow->dl_dst = rw->gw_mac;
+    }
+    if (odp_actions) {
+        put_fused_rewrite(rw, dnat, flow, base_flow, odp_actions);
     }
 
     if (stats) {

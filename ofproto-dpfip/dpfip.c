@@ -981,6 +981,14 @@ configure_global(const struct smap *other_config)
     if (global_cfg.enabled != was_enabled) {
         VLOG_INFO("dpfip %s", global_cfg.enabled ? "enabled" : "disabled");
     }
+    if (global_cfg.fused_rewrite != old.fused_rewrite) {
+        struct dpfip_bridge *br;
+
+        dpfip_xlate_set_fused(global_cfg.fused_rewrite);
+        HMAP_FOR_EACH (br, node, &bridges) {
+            dpfip_xlate_revalidate(br);
+        }
+    }
     return (old.offload != global_cfg.offload
             || old.tc_policy != global_cfg.tc_policy);
 }

@@ -94,7 +94,10 @@ const char *dpfip_xlate_action(const struct ofpact_dpfip *,
                                const struct ofproto_dpif *,
                                struct flow *, struct flow_wildcards *,
                                const struct dpif_flow_stats *,
-                               struct xlate_cache *);
+                               struct xlate_cache *,
+                               struct ofpbuf *odp_actions,
+                               struct flow *base_flow);
+bool dpfip_xlate_fuses(const struct ofproto_dpif *);
 bool dpfip_should_process_flow(const struct ofproto_dpif *, ofp_port_t,
                                const struct flow *, struct flow_wildcards *,
                                bool *consume);

@@ -415,23 +415,28 @@ test_global(void)
     dpfip_global_cfg_init(&cfg);
     smap_from(&smap, (const char *[]) {
                   "dpfip-enable=true", "dpfip-offload=software",
-                  "tc-policy=skip_hw", NULL });
+                  "tc-policy=skip_hw", "dpfip-fused-rewrite=false", NULL });
     error = dpfip_global_cfg_parse(&smap, &cfg);
     CHECK(!error && cfg.enabled && cfg.offload == DPFIP_OFFLOAD_SOFTWARE
-          && cfg.tc_policy == DPFIP_TC_POLICY_SKIP_HW, "%s", error);
+          && cfg.tc_policy == DPFIP_TC_POLICY_SKIP_HW && !cfg.fused_rewrite,
+          "%s", error);
     smap_destroy(&smap);
     free(error);
 
     /* A bad value keeps the previous one and says so. */
     smap_from(&smap, (const char *[]) {
                   "dpfip-enable=yes", "dpfip-offload=hardware",
-                  "tc-policy=skip_everything", NULL });
+                  "tc-policy=skip_everything", "dpfip-fused-rewrite=1",
+                  NULL });
     error = dpfip_global_cfg_parse(&smap, &cfg);
     CHECK(cfg.enabled && cfg.offload == DPFIP_OFFLOAD_SOFTWARE
-          && cfg.tc_policy == DPFIP_TC_POLICY_SKIP_HW, "kept");
+          && cfg.tc_policy == DPFIP_TC_POLICY_SKIP_HW && !cfg.fused_rewrite,
+          "kept");
     CHECK(contains(error, "dpfip-enable: 'yes' is not true or false; keeping "
                    "'true'") && contains(error, "dpfip-offload: 'hardware'")
-          && contains(error, "tc-policy: 'skip_everything'"), "%s", error);
+          && contains(error, "tc-policy: 'skip_everything'")
+          && contains(error, "dpfip-fused-rewrite: '1' is not true or false; "
+                      "keeping 'false'"), "%s", error);
     smap_destroy(&smap);
     free(error);
 
@@ -439,7 +444,8 @@ test_global(void)
     smap_init(&smap);
     error = dpfip_global_cfg_parse(&smap, &cfg);
     CHECK(!error && !cfg.enabled && cfg.offload == DPFIP_OFFLOAD_AUTO
-          && cfg.tc_policy == DPFIP_TC_POLICY_NONE, "defaults");
+          && cfg.tc_policy == DPFIP_TC_POLICY_NONE && cfg.fused_rewrite,
+          "defaults");
     smap_destroy(&smap);
     free(error);
 }

@@ -2,7 +2,8 @@
 # pkt-cost.sh: per-packet cost of the OVS userspace (DPDK) datapath for several
 # flow configurations, measured side by side in one run.  See README.md.
 #
-# Usage: tests/bench/pkt-cost.sh [CONFIG...]      (default: output setfield ctnat dpfip)
+# Usage: tests/bench/pkt-cost.sh [CONFIG...]
+#        (default: output setfield ctnat dpfip dpfip-generic)
 #
 # Environment (all optional):
 #   OVS_BUILD_DIR     OVS build tree (default _build/ovs of this checkout)
@@ -14,6 +15,9 @@
 #   BENCH_PMD_MASK    pmd-cpu-mask (0x2: one PMD on CPU 1)
 #   BENCH_HUGEPAGES   2 MB hugepages to make sure exist (512)
 #   BENCH_FLOWS       distinct 5-tuples in the pcap (1000)
+#   BENCH_FAMILY      ipv4 or ipv6: the traffic and the addresses (ipv4)
+#   BENCH_PERF        1: after the rounds, profile each configuration's PMD
+#                     thread for one more window (perf, cpu-clock) (0)
 #   BENCH_PKT_DST_MAC destination MAC of the generated frames (EXT_MAC)
 #   BENCH_NETNS       1: run ovs-vswitchd in a private network namespace (1)
 #   BENCH_FLOWS_DIR   where <config>.flows/.setup/.teardown live (tests/bench/flows)
@@ -40,19 +44,26 @@ USE_NETNS=${BENCH_NETNS:-1}
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results.txt}
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-if [ $# -gt 0 ]; then CONFIGS="$*"; else CONFIGS="output setfield ctnat dpfip"; fi
+if [ $# -gt 0 ]; then CONFIGS="$*"; else CONFIGS="output setfield ctnat dpfip dpfip-generic"; fi
+FAMILY=${BENCH_FAMILY:-ipv4}
+PERF=${BENCH_PERF:-0}
 
 # Addresses used by the flow files and the dpfip setup (placeholders @NAME@).
 BRIDGE=pkb$$                  # unique: the bridge's internal port is a tap
 SRC_NAME=pkt-src
 SINK_NAME=pkt-sink
-FIP=203.0.113.10
-FIXED=10.0.0.5
-ROUTER_IP=10.0.0.1
-ROUTER_PLEN=24
+case $FAMILY in
+ipv4)
+    FIP=203.0.113.10 FIXED=10.0.0.5 ROUTER_IP=10.0.0.1 ROUTER_PLEN=24
+    GW_IP=203.0.113.1 IP=ip DST_FIELD=nw_dst NAT_FIXED=10.0.0.5 ;;
+ipv6)
+    FIP=2001:db8:f::10 FIXED=fd00::5 ROUTER_IP=fd00::1 ROUTER_PLEN=64
+    GW_IP=2001:db8::1 IP=ipv6 DST_FIELD=ipv6_dst NAT_FIXED="[fd00::5]" ;;
+*)
+    echo "BENCH_FAMILY must be ipv4 or ipv6" >&2; exit 1 ;;
+esac
 ROUTER_MAC=02:00:00:00:01:01
 VM_MAC=02:00:00:00:00:05
-GW_IP=203.0.113.1
 GW_MAC=02:00:00:00:fe:01
 EXT_MAC=02:00:00:00:fe:10      # the router's MAC on the uplink (answers ARP for the FIP)
 PKT_DST_MAC=${BENCH_PKT_DST_MAC:-$EXT_MAC}
@@ -65,6 +76,7 @@ case "$WINDOW$ROUNDS$WARMUP$FIRST_WARMUP$SETTLE_MAX$HUGEPAGES$NFLOWS" in
 esac
 [ "$ROUNDS" -ge 1 ] && [ "$WINDOW" -ge 1 ] || die "need BENCH_ROUNDS >= 1 and BENCH_WINDOW >= 1"
 [ "$(id -u)" = 0 ] || die "must run as root (hugepages, DPDK)"
+if [ "$PERF" = 1 ]; then command -v perf >/dev/null || die "BENCH_PERF=1 needs perf"; fi
 
 # --- the OVS build ----------------------------------------------------------
 B=${OVS_BUILD_DIR:-$(cd "$BENCH_DIR/../.." && pwd)/_build/ovs}
@@ -86,7 +98,7 @@ export PATH="$B/utilities:$B/ovsdb:$B/vswitchd:$PATH"
 
 # --- bounded time -------------------------------------------------------------
 n_cfg=$(echo "$CONFIGS" | wc -w)
-MAX_SECONDS=${BENCH_MAX_SECONDS:-$((120 + FIRST_WARMUP + ROUNDS * n_cfg * (WINDOW + WARMUP + SETTLE_MAX + 15)))}
+MAX_SECONDS=${BENCH_MAX_SECONDS:-$((120 + FIRST_WARMUP + (ROUNDS + PERF) * n_cfg * (WINDOW + WARMUP + SETTLE_MAX + 15)))}
 T="timeout 30"                 # every single OVS command is bounded too
 
 # --- cleanup ------------------------------------------------------------------
@@ -193,7 +205,7 @@ if ! [ "$SRC" -gt 0 ] 2>/dev/null || ! [ "$SINK" -gt 0 ] 2>/dev/null; then
     die "DPDK ports did not come up (ofports '$SRC' '$SINK')"
 fi
 VSW_PID=$(cat "$RUN/ovs-vswitchd.pid")
-export BRIDGE SRC_NAME SINK_NAME SRC SINK FIP FIXED ROUTER_IP ROUTER_PLEN ROUTER_MAC VM_MAC GW_IP GW_MAC EXT_MAC
+export BRIDGE SRC_NAME SINK_NAME SRC SINK FIP FIXED ROUTER_IP ROUTER_PLEN ROUTER_MAC VM_MAC GW_IP GW_MAC EXT_MAC FAMILY
 
 # --- helpers ----------------------------------------------------------------------
 subst() {   # replace @NAME@ placeholders, drop comments and blank lines
@@ -201,7 +213,8 @@ subst() {   # replace @NAME@ placeholders, drop comments and blank lines
         -e "s/@SINK_NAME@/$SINK_NAME/g; s/@BRIDGE@/$BRIDGE/g; s/@FIP@/$FIP/g" \
         -e "s/@FIXED@/$FIXED/g; s/@ROUTER_IP@/$ROUTER_IP/g; s/@ROUTER_MAC@/$ROUTER_MAC/g" \
         -e "s/@VM_MAC@/$VM_MAC/g; s/@GW_IP@/$GW_IP/g; s/@GW_MAC@/$GW_MAC/g" \
-        -e "s/@EXT_MAC@/$EXT_MAC/g" "$@"
+        -e "s/@EXT_MAC@/$EXT_MAC/g; s/@IP@/$IP/g; s/@DST_FIELD@/$DST_FIELD/g" \
+        -e "s/@NAT_FIXED@/$NAT_FIXED/g" "$@"
 }
 sink_tx() {
     $T ovs-ofctl dump-ports "$BRIDGE" "$SINK" 2>/dev/null \
@@ -329,6 +342,41 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 leave_config
 
+# --- profiles (BENCH_PERF=1): where each configuration's cycles go --------------
+# The rewrite: the fused action, or the masked sets and their checksum
+# updates, and the action loop around them.  Classification: packet parsing
+# and the EMC/SMC/megaflow (or simple-match) lookups.  Inlined helpers count
+# with their caller, so both are estimates.
+REWRITE_RE='^(odp_dpfip_|update_l4_csum|rewrite_ipv|rewrite_eth|csum_|recalc_csum|packet_set_ipv|packet_update_csum|packet_rh_present|action_set_masked|odp_execute_masked|odp_set_|odp_eth_set|odp_execute_actions|pkt_metadata_init_conn)'
+CLASSIFY_RE='^(miniflow_extract|parse_ipv6_ext_hdrs|dp_netdev_input__|__memcmp|dfc_|emc_|smc_|dpcls_|cmap_find|dp_netdev_simple_match|miniflow_hash|parse_tcp_flags|lookup_)'
+PROFILED=""
+pmd_tids() {
+    local t comm
+    for t in /proc/"$VSW_PID"/task/*; do
+        read -r comm <"$t/comm" 2>/dev/null || continue
+        case $comm in pmd*) printf '%s,' "${t##*/}" ;; esac
+    done
+}
+if [ "$PERF" = 1 ]; then
+    tids=$(pmd_tids); tids=${tids%,}
+    for c in $RUNNABLE; do
+        enter_config "$c" || { log "profile $c: could not install"; leave_config; continue; }
+        # cpu-clock: a timer, so it works where no hardware counter is exposed.
+        if perf record -q -e cpu-clock -F 2999 -t "$tids" -o "$RUN/perf.$c" \
+                -- sleep "$WINDOW" >/dev/null 2>&1; then
+            # "PCT SYMBOL" lines, all of them.
+            perf report -q -i "$RUN/perf.$c" --stdio --no-children \
+                --sort symbol 2>/dev/null \
+                | awk 'NF && $1 ~ /%$/ { sub(/%$/, "", $1); print $1, $3 }' \
+                > "$RUN/profile.$c"
+            PROFILED="${PROFILED:-} $c"
+        else
+            log "profile $c: perf record failed"
+        fi
+    done
+    leave_config
+fi
+
 # --- report ----------------------------------------------------------------------------
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END {
     if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -341,7 +389,8 @@ ovsver=$("$B/vswitchd/ovs-vswitchd" --version | tr '\n' ' ' | sed 's/ovs-vswitch
 OUT=$(
     echo "machine: ${model:-unknown}; nproc $(nproc); kernel $(uname -r); $ovsver; build $B"
     echo "load: start $LOAD_START, end $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min loadavg)"
-    echo "method: 64B UDP/IPv4, $NFLOWS 5-tuples, 1 PMD (mask $PMD_MASK), window ${WINDOW}s, $ROUNDS rounds, median"
+    if [ "$FAMILY" = ipv6 ]; then fl="78B UDP/IPv6"; else fl="64B UDP/IPv4"; fi
+    echo "method: $fl, $NFLOWS 5-tuples, 1 PMD (mask $PMD_MASK), window ${WINDOW}s, $ROUNDS rounds, median"
     printf '%s' "$SKIPPED"
     MED=""
     for c in $RUNNABLE; do
@@ -363,6 +412,16 @@ OUT=$(
             continue
         fi
         MED="$MED $c=$m"
+    done
+    for c in $PROFILED; do
+        m=$(echo "${VALS[$c]:-}" | median)
+        awk -v c="$c" 'n < 12 { n++; printf "profile.%s: %.2f%% %s\n", c, $1, $2 }' "$RUN/profile.$c"
+        [ -n "$m" ] || continue
+        awk -v c="$c" -v m="$m" -v rw="$REWRITE_RE" -v cl="$CLASSIFY_RE" '
+            $2 ~ rw { r += $1 } $2 ~ cl { k += $1 }
+            END { printf "profile_cycles.%s.rewrite: %.1f\n", c, m * r / 100
+                  printf "profile_cycles.%s.classify: %.1f\n", c, m * k / 100 }' \
+            "$RUN/profile.$c"
     done
     set -- $MED
     for ((i = 2; i <= $#; i++)); do
