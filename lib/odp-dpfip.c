@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <netinet/ip6.h>
 #include "compiler.h"
 #include "csum.h"
 #include "dp-packet.h"

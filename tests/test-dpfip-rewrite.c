@@ -27,6 +27,7 @@
 #undef NDEBUG
 #include <errno.h>
 #include <string.h>
+#include <netinet/ip6.h>
 #include "csum.h"
 #include "dp-packet.h"
 #include "flow.h"
