@@ -45,7 +45,7 @@
  *
  * The action rewrites the flow exactly like the equivalent set_field and
  * dec_ttl actions would.  On the userspace datapath it also emits one
- * fused datapath action (lib/dpfip-rewrite.c) that does all of it with
+ * fused datapath action (lib/odp-dpfip.c) that does all of it with
  * checksum deltas computed here; elsewhere ofproto-dpif commits masked set
  * actions.  Either way: no conntrack, no recirculation. */
 
