@@ -158,15 +158,18 @@ update_l4_csum(struct dp_packet *packet, uint8_t proto, uint32_t delta,
     }
 }
 
+/* Both MACs in header order, so that one copy writes them. */
+struct eth_macs {
+    uint8_t bytes[2 * ETH_ADDR_LEN];
+};
+
 static inline void
-rewrite_eth(struct dp_packet *packet, struct eth_addr eth_src,
-            struct eth_addr eth_dst)
+rewrite_eth(struct dp_packet *packet, const struct eth_macs *macs)
 {
     struct eth_header *eh = dp_packet_eth(packet);
 
     if (eh) {
-        eh->eth_dst = eth_dst;
-        eh->eth_src = eth_src;
+        memcpy(eh, macs->bytes, sizeof macs->bytes);
     }
 }
 
@@ -189,8 +192,12 @@ rewrite_ipv4(struct dp_packet *packet, bool rewrite_dst, uint32_t delta,
         return;
     }
 
+    /* memcpy(): one unaligned access where get_16aligned_be32() and
+     * put_16aligned_be32() make two. */
     ovs_16aligned_be32 *field = rewrite_dst ? &nh->ip_dst : &nh->ip_src;
-    ovs_be32 cur = get_16aligned_be32(field);
+    ovs_be32 cur;
+
+    memcpy(&cur, field, sizeof cur);
 
     if (OVS_UNLIKELY(cur != old4)) {
         /* Not the address the delta is for (a hand-made datapath flow). */
@@ -202,7 +209,7 @@ rewrite_ipv4(struct dp_packet *packet, bool rewrite_dst, uint32_t delta,
             /* Only a first (or the only) fragment has an L4 header. */
             update_l4_csum(packet, nh->ip_proto, delta, false);
         }
-        put_16aligned_be32(field, new4);
+        memcpy(field, &new4, sizeof new4);
     }
 
     if (OVS_LIKELY(nh->ip_ttl)) {
@@ -270,15 +277,16 @@ odp_dpfip_rewrite_execute(struct dp_packet_batch *batch,
                           const struct nlattr *a)
 {
     const struct ovs_action_dpfip_rewrite *rw = nl_attr_get(a);
-    /* Copies: the compiler cannot tell that the packets' bytes do not
+    /* A copy: the compiler cannot tell that the packets' bytes do not
      * alias the action's. */
-    struct eth_addr eth_src = rw->eth_src;
-    struct eth_addr eth_dst = rw->eth_dst;
+    struct eth_macs macs;
     struct dp_packet *packet;
 
+    memcpy(macs.bytes, &rw->eth_dst, ETH_ADDR_LEN);
+    memcpy(macs.bytes + ETH_ADDR_LEN, &rw->eth_src, ETH_ADDR_LEN);
     if (rw->ipv6) {
         DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-            rewrite_eth(packet, eth_src, eth_dst);
+            rewrite_eth(packet, &macs);
             rewrite_ipv6(packet, rw);
         }
     } else {
@@ -288,7 +296,7 @@ odp_dpfip_rewrite_execute(struct dp_packet_batch *batch,
         bool rewrite_dst = rw->rewrite_dst;
 
         DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-            rewrite_eth(packet, eth_src, eth_dst);
+            rewrite_eth(packet, &macs);
             rewrite_ipv4(packet, rewrite_dst, delta, old4, new4);
         }
     }
