@@ -19,6 +19,8 @@ ofproto_libofproto_la_SOURCES += \
 	dpfip/ofproto-dpfip/dpfip.h \
 	dpfip/ofproto-dpfip/dpfip-config.c \
 	dpfip/ofproto-dpfip/dpfip-config.h \
+	dpfip/ofproto-dpfip/dpfip-icmp.c \
+	dpfip/ofproto-dpfip/dpfip-icmp.h \
 	dpfip/ofproto-dpfip/dpfip-neigh.c \
 	dpfip/ofproto-dpfip/dpfip-neigh.h \
 	dpfip/ofproto-dpfip/dpfip-offload.c \

@@ -491,6 +491,17 @@ dpfip_neigh_hairpin(const struct dpfip_xbridge *xb, const struct flow *flow,
     return true;
 }
 
+void
+dpfip_neigh_queue_send(const struct ofproto_dpif *ofproto, ofp_port_t port,
+                       struct dp_packet *packet)
+{
+    struct dpfip_event *ev = event_create(EV_SEND, ofproto);
+
+    ev->port = port;
+    ev->packet = packet;
+    queue_event(ev);
+}
+
 /* Main thread side. */
 
 /* Hands 'packet' to the bridge of 'ofproto' as if it came in on 'port'. */

@@ -109,6 +109,11 @@ uint64_t dpfip_neigh_spoofed(const struct dpfip_neigh *);
 void dpfip_neigh_run_queue(void);
 void dpfip_neigh_wait_queue(void);
 
+/* From a handler thread: the main thread sends 'packet' (taking it) out of
+ * 'port' of 'ofproto''s bridge. */
+void dpfip_neigh_queue_send(const struct ofproto_dpif *, ofp_port_t port,
+                            struct dp_packet *packet);
+
 /* The translation side is dpfip_should_process_flow() and
  * dpfip_process_packet(), declared in dpfip.h, and this, for an ARP request
  * or neighbor solicitation leaving 'xb''s bridge through its uplink (see

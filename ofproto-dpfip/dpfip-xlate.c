@@ -19,6 +19,8 @@
 
 #include <netinet/icmp6.h>
 #include "coverage.h"
+#include "dpfip-icmp.h"
+#include "dpfip-neigh.h"
 #include "dpfip-private.h"
 #include "odp-dpfip.h"
 #include "dpif.h"
@@ -56,6 +58,9 @@ COVERAGE_DEFINE(dpfip_xlate_hairpin);
 COVERAGE_DEFINE(dpfip_xlate_no_route);
 COVERAGE_DEFINE(dpfip_xlate_unknown);
 COVERAGE_DEFINE(dpfip_xlate_drop);
+COVERAGE_DEFINE(dpfip_icmp_time_exceeded);
+COVERAGE_DEFINE(dpfip_icmp_rate_limited);
+COVERAGE_DEFINE(dpfip_icmp_translated);
 
 static struct cmap xbridges = CMAP_INITIALIZER;
 static struct cmap xports = CMAP_INITIALIZER;
@@ -558,6 +563,13 @@ snat(const struct dpfip_xport *xp, const struct flow *flow,
         || is_internal(xfip->rw.internal, family, flow, wc)) {
         return false;
     }
+    /* A TTL (hop limit) that ends at the VM's router: dpfip answers it
+     * only as that router (see ttl_expired()); else the router the VM uses
+     * (e.g. OVN's) does. */
+    WC_MASK_FIELD(wc, nw_ttl);
+    if (flow->nw_ttl <= 1 && !xp->answered.has[family]) {
+        return false;
+    }
     put_dpfip(ofpacts, DPFIP_SNAT, &xfip->rw.floating);
     if (xfip->rw.uplink_vlan) {
         struct ofpact_vlan_vid *vid = ofpact_put_SET_VLAN_VID(ofpacts);
@@ -680,6 +692,136 @@ xlate_drop(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
            const char *why)
 {
     return xlate_drop__(xfip, dir, false, stats, xcache, why);
+}
+
+/* The address a time exceeded about a packet of 'xfip' in direction 'dir'
+ * comes from: towards the provider network, the FIP itself (its router has
+ * no address there); towards the VM, the router address dpfip answers on
+ * the VM's port, if any.  None for a packet turned around at the uplink
+ * (see dpfip_xlate_hairpin()): its sender is behind a router of the bridge
+ * (e.g. OVN's), whose NAT the error would have to cross back. */
+static bool
+time_exceeded_source(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
+                     const struct flow *flow, struct in6_addr *src)
+{
+    const struct dpfip_rewrite *rw = &xfip->rw;
+    const struct dpfip_xport *xp;
+
+    if (dir == DPFIP_DNAT) {
+        if (flow->in_port.ofp_port != rw->uplink_port) {
+            return false;
+        }
+        *src = rw->floating;
+        return true;
+    }
+    xp = dpfip_xport_lookup(xfip->ofproto, flow->in_port.ofp_port);
+    if (!xp || !xp->answered.has[rw->family]) {
+        return false;
+    }
+    *src = xp->answered.addr[rw->family].addr;
+    return true;
+}
+
+/* A packet whose TTL (hop limit) ends at the FIP's hop.  It is dropped and,
+ * where the hop has an address, answered with an ICMP time exceeded: the
+ * flow goes to the slow path ('*slow'), so that each such packet reaches a
+ * handler thread, which composes the error from 'packet' and hands it to
+ * the main thread to send. */
+static const char *
+ttl_expired(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
+            const struct flow *flow, const struct dp_packet *packet,
+            bool *slow, const struct dpif_flow_stats *stats,
+            struct xlate_cache *xcache)
+{
+    const struct dpfip_rewrite *rw = &xfip->rw;
+    bool dnat = dir == DPFIP_DNAT;
+    struct in6_addr src;
+
+    if (!time_exceeded_source(xfip, dir, flow, &src)) {
+        return xlate_drop(xfip, dir, stats, xcache, "TTL expired");
+    }
+    *slow = true;
+    if (packet && dpfip_icmp_may_answer(packet, rw->family)) {
+        if (dpfip_icmp_rate_allows()) {
+            struct dp_packet *error;
+
+            /* Back out of the port the packet came in on. */
+            error = dpfip_icmp_time_exceeded(packet, rw->family,
+                                             dnat ? &rw->ext_mac
+                                                  : &rw->router_mac,
+                                             &src,
+                                             dnat ? rw->uplink_vlan : 0);
+            dpfip_neigh_queue_send(xfip->ofproto, flow->in_port.ofp_port,
+                                   error);
+            COVERAGE_INC(dpfip_icmp_time_exceeded);
+        } else {
+            COVERAGE_INC(dpfip_icmp_rate_limited);
+        }
+    }
+    return xlate_drop(xfip, dir, stats, xcache,
+                      "TTL expired, ICMP time exceeded from the slow path");
+}
+
+/* Whether the packet is an ICMP (ICMPv6) error that dpfip translates (see
+ * dpfip-icmp.h).  Its nw_proto is unwildcarded already. */
+static bool
+is_icmp_error(enum dpfip_family family, const struct flow *flow,
+              struct flow_wildcards *wc)
+{
+    if (flow->nw_proto != (family == DPFIP_IPV4 ? IPPROTO_ICMP
+                                                : IPPROTO_ICMPV6)) {
+        return false;
+    }
+    WC_MASK_FIELD(wc, nw_frag);
+    if (flow->nw_frag & FLOW_NW_FRAG_LATER) {
+        return false;
+    }
+    WC_MASK_FIELD(wc, tp_src);
+    return dpfip_icmp_is_error(family, ntohs(flow->tp_src));
+}
+
+/* An ICMP error through the FIP: its quoted packet must be translated too,
+ * which no datapath action does, so the flow goes to the slow path and the
+ * handler thread that has 'packet' sends the translated copy, with the
+ * MACs in 'flow', out of the VM's port or the uplink.  An error about
+ * another address (or too short to tell) is dropped. */
+static const char *
+translate_icmp_error(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
+                     const struct flow *flow, const struct dp_packet *packet,
+                     bool *slow, const struct dpif_flow_stats *stats,
+                     struct xlate_cache *xcache)
+{
+    const struct dpfip_rewrite *rw = &xfip->rw;
+    bool dnat = dir == DPFIP_DNAT;
+
+    *slow = true;
+    if (packet) {
+        struct dp_packet *error;
+
+        error = dpfip_icmp_translate_error(packet, rw->family, dnat,
+                                           &flow->dl_src, &flow->dl_dst,
+                                           dnat ? &rw->floating : &rw->fixed,
+                                           dnat ? &rw->fixed : &rw->floating,
+                                           dnat ? 0 : rw->uplink_vlan);
+        if (!error) {
+            return xlate_drop(xfip, dir, stats, xcache,
+                              "ICMP error about another address");
+        }
+        dpfip_neigh_queue_send(xfip->ofproto,
+                               dnat ? rw->vm_port : rw->uplink_port, error);
+        COVERAGE_INC(dpfip_icmp_translated);
+    }
+    if (stats) {
+        dpfip_xc_stats_add(xfip->stats, dir, stats->n_packets,
+                           stats->n_bytes);
+    }
+    if (xcache) {
+        struct xc_entry *entry = xlate_cache_add_entry(xcache, XC_DPFIP);
+
+        entry->dpfip.stats = dpfip_xc_stats_ref(xfip->stats);
+        entry->dpfip.counter = dnat ? DPFIP_XC_DNAT : DPFIP_XC_SNAT;
+    }
+    return "ICMP error, translated and sent from the slow path";
 }
 
 /* Filters (dpfip-ingress, dpfip-egress). */
@@ -810,15 +952,19 @@ put_fused_rewrite(const struct dpfip_rewrite *rw, bool dnat,
  * dpfip_xlate_fuses()), also appends the fused datapath action and updates
  * 'base_flow' to match, so that OVS commits no set actions for it.
  * Credits 'stats', if nonnull, and adds an XC_DPFIP entry to 'xcache', if
- * nonnull, so that the datapath flow's statistics reach the FIP.  Returns
- * NULL if translation continues, or why the packet is dropped. */
+ * nonnull, so that the datapath flow's statistics reach the FIP.  'packet'
+ * is the packet being translated, if there is one and it may have side
+ * effects (an ICMP error).  Sets '*slow' to true if the flow must take the
+ * slow path.  Returns NULL if translation continues, or why the packet is
+ * dropped. */
 const char *
 dpfip_xlate_action(const struct ofpact_dpfip *a,
                    const struct ofproto_dpif *ofproto,
                    struct flow *flow, struct flow_wildcards *wc,
                    const struct dpif_flow_stats *stats,
                    struct xlate_cache *xcache,
-                   struct ofpbuf *odp_actions, struct flow *base_flow)
+                   struct ofpbuf *odp_actions, struct flow *base_flow,
+                   const struct dp_packet *packet, bool *slow)
 {
     const struct dpfip_xfip *xfip = dpfip_xfip_lookup(&a->fip);
     bool dnat = a->direction == DPFIP_DNAT;
@@ -884,7 +1030,7 @@ dpfip_xlate_action(const struct ofpact_dpfip *a,
     WC_MASK_FIELD(wc, nw_ttl);
     WC_MASK_FIELD(wc, nw_proto);
     if (flow->nw_ttl <= 1) {
-        return xlate_drop(xfip, dir, stats, xcache, "TTL expired");
+        return ttl_expired(xfip, dir, flow, packet, slow, stats, xcache);
     }
     flow->nw_ttl--;
 
@@ -896,6 +1042,10 @@ dpfip_xlate_action(const struct ofpact_dpfip *a,
     } else {
         flow->dl_src = rw->ext_mac;
         flow->dl_dst = rw->gw_mac;
+    }
+    if (is_icmp_error(rw->family, flow, wc)) {
+        return translate_icmp_error(xfip, dir, flow, packet, slow, stats,
+                                    xcache);
     }
     if (odp_actions) {
         put_fused_rewrite(rw, dnat, flow, base_flow, odp_actions);

@@ -96,7 +96,9 @@ const char *dpfip_xlate_action(const struct ofpact_dpfip *,
                                const struct dpif_flow_stats *,
                                struct xlate_cache *,
                                struct ofpbuf *odp_actions,
-                               struct flow *base_flow);
+                               struct flow *base_flow,
+                               const struct dp_packet *packet,
+                               bool *slow);
 bool dpfip_xlate_fuses(const struct ofproto_dpif *);
 bool dpfip_should_process_flow(const struct ofproto_dpif *, ofp_port_t,
                                const struct flow *, struct flow_wildcards *,

@@ -3,11 +3,16 @@
 
 Usage: dpfip-udp.py recv PORT          (prints "LENGTH PEER intact|corrupt")
        dpfip-udp.py send ADDR PORT BYTES
+       dpfip-udp.py probe ADDR PORT       (prints "refused|answered|timeout")
 
 The payload is bytes 0..250 repeated, so the receiver can tell it arrived
 intact.  A datagram bigger than the MTU is sent as fragments: the kernel
 reassembles it only if every fragment arrives unchanged where it must be and
 the UDP checksum of the whole still holds.
+
+"probe" sends one datagram from a connected socket and waits 3 s: the
+kernel reports "refused" only if an ICMP port unreachable came back that
+quotes the datagram exactly as this socket sent it (addresses and ports).
 """
 import socket
 import sys
@@ -34,6 +39,20 @@ def main(argv):
         family, _, _, _, addr = info[0]
         s = socket.socket(family, socket.SOCK_DGRAM)
         s.sendto(payload(int(argv[4])), addr)
+    elif len(argv) == 4 and argv[1] == "probe":
+        info = socket.getaddrinfo(argv[2], int(argv[3]), 0, socket.SOCK_DGRAM)
+        family, _, _, _, addr = info[0]
+        s = socket.socket(family, socket.SOCK_DGRAM)
+        s.settimeout(3)
+        s.connect(addr)
+        s.send(b"probe")
+        try:
+            s.recv(100)
+            print("answered")
+        except ConnectionRefusedError:
+            print("refused")
+        except socket.timeout:
+            print("timeout")
     else:
         sys.exit(__doc__)
 
