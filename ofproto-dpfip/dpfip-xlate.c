@@ -686,6 +686,26 @@ xlate_drop__(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
     return why;
 }
 
+/* Credits a packet 'xfip' forwards in direction 'dir' (see xlate_drop__()
+ * for one it drops). */
+static void
+credit_forwarded(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
+                 const struct dpif_flow_stats *stats,
+                 struct xlate_cache *xcache)
+{
+    if (stats) {
+        dpfip_xc_stats_add(xfip->stats, dir, stats->n_packets,
+                           stats->n_bytes);
+    }
+    if (xcache) {
+        struct xc_entry *entry = xlate_cache_add_entry(xcache, XC_DPFIP);
+
+        entry->dpfip.stats = dpfip_xc_stats_ref(xfip->stats);
+        entry->dpfip.counter = dir == DPFIP_DNAT ? DPFIP_XC_DNAT
+                                                 : DPFIP_XC_SNAT;
+    }
+}
+
 static const char *
 xlate_drop(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
            const struct dpif_flow_stats *stats, struct xlate_cache *xcache,
@@ -811,16 +831,7 @@ translate_icmp_error(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
                                dnat ? rw->vm_port : rw->uplink_port, error);
         COVERAGE_INC(dpfip_icmp_translated);
     }
-    if (stats) {
-        dpfip_xc_stats_add(xfip->stats, dir, stats->n_packets,
-                           stats->n_bytes);
-    }
-    if (xcache) {
-        struct xc_entry *entry = xlate_cache_add_entry(xcache, XC_DPFIP);
-
-        entry->dpfip.stats = dpfip_xc_stats_ref(xfip->stats);
-        entry->dpfip.counter = dnat ? DPFIP_XC_DNAT : DPFIP_XC_SNAT;
-    }
+    credit_forwarded(xfip, dir, stats, xcache);
     return "ICMP error, translated and sent from the slow path";
 }
 
@@ -1051,16 +1062,6 @@ dpfip_xlate_action(const struct ofpact_dpfip *a,
         put_fused_rewrite(rw, dnat, flow, base_flow, odp_actions);
     }
 
-    if (stats) {
-        dpfip_xc_stats_add(xfip->stats, dir, stats->n_packets,
-                           stats->n_bytes);
-    }
-    if (xcache) {
-        struct xc_entry *entry = xlate_cache_add_entry(xcache, XC_DPFIP);
-
-        entry->dpfip.stats = dpfip_xc_stats_ref(xfip->stats);
-        entry->dpfip.counter = dir == DPFIP_DNAT ? DPFIP_XC_DNAT
-                                                 : DPFIP_XC_SNAT;
-    }
+    credit_forwarded(xfip, dir, stats, xcache);
     return NULL;
 }
