@@ -43,14 +43,15 @@
  * answers to there (uplink: the external MAC; VM port: the router MAC),
  * so all FIPs of a port share them (refcounted):
  *
- *   both ports, IPv4:  TTL <= 1; UDP with checksum 0
+ *   both ports, IPv4:  TTL <= 1; UDP with checksum 0; protocol ICMP (an
+ *                      error's quote must be translated too, RFC 5508)
  *   both ports, IPv6:  hop limit <= 1; next header ICMPv6 (neighbor
  *                      discovery, echo), fragment, hop-by-hop, routing,
  *                      destination options
  *   VM port:           destination in each internal prefix of the port
  *
  * (IPv4 fragments are left out by the rewrite rule's own match.)  So a
- * FIP costs 2 rules, a (port, family) at most 7 + its internal prefixes,
+ * FIP costs 2 rules, a (port, family) at most 6 + its internal prefixes,
  * and the number of distinct masks does not grow with FIPs.
  *
  * VLAN (issue 12): the rewrite rules take untagged frames only.  A VLAN
@@ -106,11 +107,15 @@ driver_misses_to_software(const char *driver)
 enum exception_kind {
     EXC_TTL,                        /* TTL / hop limit 0 or 1. */
     EXC_UDP_CSUM0,                  /* IPv4 UDP without checksum. */
-    EXC_NEXT_HEADER,                /* IPv6 next header 'proto'. */
+    EXC_PROTO,                      /* IP protocol / next header 'proto'. */
     EXC_INTERNAL,                   /* Destination in 'prefix'. */
 };
 
-/* IPv6 next headers that stay in software. */
+/* IP protocols that stay in software.  ICMP errors quote the packet they
+ * are about, and the NIC can rewrite only the outer header. */
+static const uint8_t v4_exception_protos[] = {
+    1,                              /* ICMP. */
+};
 static const uint8_t v6_exception_protos[] = {
     58,                             /* ICMPv6: ND, echo. */
     44,                             /* Fragment. */
@@ -124,7 +129,7 @@ struct shared_key {
     uint16_t proxy;
     uint16_t in_port;
     uint8_t kind;                   /* enum exception_kind. */
-    uint8_t proto;                  /* EXC_NEXT_HEADER. */
+    uint8_t proto;                  /* EXC_PROTO. */
     bool is_ipv4;
     struct eth_addr dst_mac;
     struct dpfip_offload_prefix prefix;     /* EXC_INTERNAL. */
@@ -475,9 +480,14 @@ build_exception(struct builder *b, const struct shared_key *k)
         b->pattern[3].mask = &b->udp_mask;
         b->pattern[4].type = RTE_FLOW_ITEM_TYPE_END;
         break;
-    case EXC_NEXT_HEADER:
-        b->l3_spec.v6.hdr.proto = k->proto;
-        b->l3_mask.v6.hdr.proto = 0xff;
+    case EXC_PROTO:
+        if (k->is_ipv4) {
+            b->l3_spec.v4.hdr.next_proto_id = k->proto;
+            b->l3_mask.v4.hdr.next_proto_id = 0xff;
+        } else {
+            b->l3_spec.v6.hdr.proto = k->proto;
+            b->l3_mask.v6.hdr.proto = 0xff;
+        }
         break;
     case EXC_INTERNAL:
         build_l3_addr(b, k->is_ipv4, true, &k->prefix);
@@ -506,6 +516,10 @@ exception_keys(const struct dpfip_offload_rule_spec *spec, uint16_t proxy,
                struct shared_key *keys)
 {
     bool dnat = spec->direction == DPFIP_DNAT;
+    const uint8_t *protos = (spec->is_ipv4 ? v4_exception_protos
+                             : v6_exception_protos);
+    size_t n_protos = (spec->is_ipv4 ? ARRAY_SIZE(v4_exception_protos)
+                       : ARRAY_SIZE(v6_exception_protos));
     size_t i, n = 0;
 
     memset(keys, 0, MAX_EXCEPTIONS * sizeof *keys);
@@ -518,11 +532,10 @@ exception_keys(const struct dpfip_offload_rule_spec *spec, uint16_t proxy,
     keys[n++].kind = EXC_TTL;
     if (spec->is_ipv4) {
         keys[n++].kind = EXC_UDP_CSUM0;
-    } else {
-        for (i = 0; i < ARRAY_SIZE(v6_exception_protos); i++) {
-            keys[n].kind = EXC_NEXT_HEADER;
-            keys[n++].proto = v6_exception_protos[i];
-        }
+    }
+    for (i = 0; i < n_protos; i++) {
+        keys[n].kind = EXC_PROTO;
+        keys[n++].proto = protos[i];
     }
     if (!dnat) {
         for (i = 0; i < spec->n_internals; i++) {

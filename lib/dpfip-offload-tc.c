@@ -29,18 +29,20 @@
  *     internal prefix.
  *   - one rewrite rule per IP protocol that mlx5e rewrites an address for
  *     (it refuses an address pedit unless the rule matches ip_proto TCP,
- *     UDP or ICMP, and never rewrites ICMPv6): IPv4 TCP, UDP and ICMP,
- *     IPv6 TCP and UDP.  Each matches the FIP and "not a fragment"; its
- *     actions are pedit (MACs, the address, TTL/hop limit "add 0xff" in
- *     its byte, i.e. minus one), csum with only the flags mlx5e takes
- *     (IPv4 header, and TCP or UDP) and mirred egress redirect to the
- *     output port.
+ *     UDP or ICMP, and never rewrites ICMPv6) and that needs no more than
+ *     the outer header rewritten: TCP and UDP, IPv4 and IPv6 (an ICMP
+ *     error quotes the packet it is about, and its quote must be
+ *     translated too, RFC 5508).  Each matches the FIP and "not a
+ *     fragment"; its actions are pedit (MACs, the address, TTL/hop limit
+ *     "add 0xff" in its byte, i.e. minus one), csum with only the flags
+ *     mlx5e takes (IPv4 header, and TCP or UDP) and mirred egress
+ *     redirect to the output port.
  *
- * Everything no rule takes (other protocols, ICMPv6 and so IPv6 neighbor
- * discovery, fragments: act_csum would compute the L4 checksum of a first
- * fragment over that fragment alone) reaches software.  Exceptions sit one
- * priority above (lower number than) the rewrite rules of their
- * generation, so a packet that matches both is passed.
+ * Everything no rule takes (other protocols, ICMP and ICMPv6, and so IPv6
+ * neighbor discovery, fragments: act_csum would compute the L4 checksum
+ * of a first fragment over that fragment alone) reaches software.
+ * Exceptions sit one priority above (lower number than) the rewrite rules
+ * of their generation, so a packet that matches both is passed.
  *
  * Priorities: DPFIP_TC_PRIO_MIN..MAX (0xc000..), far above the small
  * numbers OVS's netdev-offload-tc allocates.  mlx5e takes chain-0
@@ -116,11 +118,10 @@ BUILD_ASSERT_DECL(DPFIP_TC_PRIO_LOW_MIN + 2 * PRIOS_PER_GENERATION - 1
                   == DPFIP_TC_PRIO_LOW_MAX);
 
 /* The protocols with a rewrite rule, per family. */
-static const uint8_t ipv4_protos[] = { IPPROTO_TCP, IPPROTO_UDP,
-                                       IPPROTO_ICMP };
+static const uint8_t ipv4_protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 static const uint8_t ipv6_protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 
-/* At most: 2 pass rules (TTL, internal prefix) and 3 rewrite rules. */
+/* At most: 2 pass rules (TTL, internal prefix) and 2 rewrite rules. */
 #define MAX_PASS 2
 #define MAX_FILTERS (MAX_PASS + ARRAY_SIZE(ipv4_protos))
 
@@ -533,8 +534,7 @@ put_act_pedit(struct ofpbuf *req, const struct dpfip_offload_rule_spec *spec)
     nl_msg_end_nested(req, offset);
 }
 
-/* mlx5e takes csum with IPV4HDR, TCP and UDP only (not ICMP: the ICMPv4
- * checksum does not cover the addresses, and ICMPv6 is never rewritten). */
+/* mlx5e takes csum with IPV4HDR, TCP and UDP only. */
 static void
 put_act_csum(struct ofpbuf *req, bool is_ipv4, uint8_t ip_proto)
 {
@@ -1212,8 +1212,7 @@ dpfip_tc_describe(const struct dpfip_offload_rule *rule, struct ds *ds)
         const struct tc_filter *f = &rule->filters[i];
 
         ds_put_format(ds, " %s handle %#"PRIx32" (%s)",
-                      (f->ip_proto == IPPROTO_TCP ? "tcp"
-                       : f->ip_proto == IPPROTO_UDP ? "udp" : "icmp"),
+                      f->ip_proto == IPPROTO_TCP ? "tcp" : "udp",
                       f->handle, f->in_hw ? "in_hw" : "not_in_hw");
     }
     ds_put_format(ds, " + %d pass rules, to ifindex %"PRIu32,

@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""One UDP datagram, for dpfip's traffic tests.
+"""UDP datagrams for dpfip's traffic tests.
 
 Usage: dpfip-udp.py recv PORT          (prints "LENGTH PEER intact|corrupt")
        dpfip-udp.py send ADDR PORT BYTES
        dpfip-udp.py probe ADDR PORT       (prints "refused|answered|timeout")
+       dpfip-udp.py echo PORT COUNT [ADDR]
+                                          (answers COUNT datagrams from ADDR,
+                                           then exits)
+       dpfip-udp.py ping ADDR PORT COUNT [SOURCE]
+                                          (prints "COUNT sent, N answered")
 
 The payload is bytes 0..250 repeated, so the receiver can tell it arrived
 intact.  A datagram bigger than the MTU is sent as fragments: the kernel
@@ -13,6 +18,9 @@ the UDP checksum of the whole still holds.
 "probe" sends one datagram from a connected socket and waits 3 s: the
 kernel reports "refused" only if an ICMP port unreachable came back that
 quotes the datagram exactly as this socket sent it (addresses and ports).
+
+"echo" and "ping" are a round trip like ICMP echo's, for tests that must
+count packets carried by a rule that ICMP does not take.
 """
 import socket
 import sys
@@ -53,6 +61,38 @@ def main(argv):
             print("refused")
         except socket.timeout:
             print("timeout")
+    elif len(argv) in (4, 5) and argv[1] == "echo":
+        # Bound to ADDR, so that the answers come from the address asked.
+        if len(argv) == 5:
+            info = socket.getaddrinfo(argv[4], int(argv[2]), 0,
+                                      socket.SOCK_DGRAM)
+            family, _, _, _, addr = info[0]
+            s = socket.socket(family, socket.SOCK_DGRAM)
+            s.bind(addr)
+        else:
+            s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            s.bind(("::", int(argv[2])))
+        s.settimeout(30)
+        for _ in range(int(argv[3])):
+            data, peer = s.recvfrom(65535)
+            s.sendto(data, peer)
+    elif len(argv) in (5, 6) and argv[1] == "ping":
+        info = socket.getaddrinfo(argv[2], int(argv[3]), 0, socket.SOCK_DGRAM)
+        family, _, _, _, addr = info[0]
+        s = socket.socket(family, socket.SOCK_DGRAM)
+        if len(argv) == 6:
+            s.bind((argv[5], 0))
+        s.settimeout(2)
+        s.connect(addr)
+        count, answered = int(argv[4]), 0
+        for i in range(count):
+            s.send(payload(64 + i))
+            try:
+                answered += s.recv(65535) == payload(64 + i)
+            except (socket.timeout, ConnectionRefusedError):
+                pass
+        print("%d sent, %d answered" % (count, answered))
     else:
         sys.exit(__doc__)
 

@@ -23,7 +23,7 @@
  *   netns dpo_vm0: vm0 10.0.0.5, fd00::5 (02:00:00:00:02:01), default
  *                  routes via the router 10.0.0.1 / fd00::1, router MAC
  *                  02:00:00:00:00:01 <-> dpo_rep0 (vf 0)
- *   root: dpo_c0/dpo_c1 (switch capacity=4), dpo_f0/dpo_f1 (fail-every=4)
+ *   root: dpo_c0/dpo_c1 (switch capacity=4), dpo_f0/dpo_f1 (fail-every=5)
  *
  * FIPs: 192.0.2.10 = 10.0.0.5, 2001:db8:f::10 = fd00::5; internal prefixes
  * 10.0.0.0/24, fd00::/64.  Prints "PASS: ..." / "FAIL: ..." per check.
@@ -659,20 +659,20 @@ test_fail_every(void)
 
     n = fill(fe0, fe1, r, 8, &ret, &error);
     check(ret == EIO && error && strstr(error, "eswitch: injected failure "
-                                              "(fail-every=4, create #"),
-          "fail-every=4: install #%d refused, EIO, \"%s\"", n + 1,
+                                              "(fail-every=5, create #"),
+          "fail-every=5: install #%d refused, EIO, \"%s\"", n + 1,
           error ? error : "");
     free(error);
     error = NULL;
     /* The next attempt gets past the injected failure. */
     n += fill(fe0, fe1, r + n, 1, &ret, &error);
-    check(!ret, "fail-every=4: the retry installs %s", error ? error : "");
+    check(!ret, "fail-every=5: the retry installs %s", error ? error : "");
     free(error);
     for (i = 0; i < n; i++) {
         remove_rule(&r[i], "fail-every FIP");
     }
     check(sw_wait("state_fe", "rules", 0, 10000),
-          "fail-every=4: removing every FIP empties the table: the failed "
+          "fail-every=5: removing every FIP empties the table: the failed "
           "install rolled back what it had created");
 }
 
@@ -945,17 +945,20 @@ test_traffic(void)
           "tcpdump on the external host: ext MAC > gw MAC, TTL 63, "
           "src 192.0.2.10, UDP checksum ok");
 
-    /* Ping round trip entirely in "hardware". */
-    ret = ping("dpo_ext", 4, "192.0.2.10", 3, 0);
-    st = stats_wait(dnat4, 8);
-    st2 = stats_wait(snat4, 7);
-    check(!ret && st.n_packets == 8 && st2.n_packets == 7,
-          "IPv4 ping ext -> FIP: 3/3 replies, DNAT %"PRIu64" SNAT %"PRIu64
-          " (8, 7 expected)", st.n_packets, st2.n_packets);
-    usleep(1200 * 1000);        /* One counter refresh, no traffic. */
+    /* ICMP goes to software: the NIC would rewrite an ICMP error's outer
+     * header and leave the packet it quotes untranslated. */
+    m0 = get_miss(MISS_FIP4);
+    ping("dpo_ext", 4, "192.0.2.10", 3, 0);
+    check(wait_miss(MISS_FIP4, m0 + 3, 10000),
+          "IPv4 ping ext -> FIP: to software (%"PRIu64" of 3 misses)",
+          get_miss(MISS_FIP4) - m0);
+    usleep(1200 * 1000);        /* One counter refresh, no more traffic. */
     st = stats(dnat4);
-    check(st.n_packets == 8, "stats after a refresh without traffic: same "
-          "totals (query resets, provider accumulates)");
+    st2 = stats(snat4);
+    check(st.n_packets == 5 && st2.n_packets == 4,
+          "stats after a refresh: the UDP totals, no ICMP (DNAT %"PRIu64
+          " SNAT %"PRIu64", 5 and 4 expected; query resets, provider "
+          "accumulates)", st.n_packets, st2.n_packets);
 
     /* What software must see misses in hardware. */
     m0 = get_miss(MISS_INT4);
@@ -964,7 +967,7 @@ test_traffic(void)
     check(wait_miss(MISS_INT4B, m1 + 2, 10000),
           "IPv4 to 10.9.1.1, the port's second internal prefix: misses");
     send_udp("dpo_vm0", 4, "10.0.0.7", 7000, "int", 3, 0);
-    check(wait_miss(MISS_INT4, m0 + 3, 10000) && stats(snat4).n_packets == 7,
+    check(wait_miss(MISS_INT4, m0 + 3, 10000) && stats(snat4).n_packets == 4,
           "IPv4 to internal 10.0.0.7 via router MAC: 3 misses to rx_burst, "
           "SNAT counter unchanged");
     /* mlx5's DEC_TTL wraps: TTL 1 must not reach the rewrite rule, or it
@@ -994,8 +997,8 @@ test_traffic(void)
     check(wait_miss(MISS_FIP4, m0 + 2, 10000),
           "VLAN-tagged frames to the FIP: to software (%"PRIu64" of 2)",
           get_miss(MISS_FIP4) - m0);
-    st = stats_wait(dnat4, 8);
-    check(st.n_packets == 8, "none of them was counted by the DNAT rule "
+    st = stats_wait(dnat4, 5);
+    check(st.n_packets == 5, "none of them was counted by the DNAT rule "
           "(%"PRIu64")", st.n_packets);
 
     /* IPv6 both ways. */
@@ -1170,7 +1173,7 @@ main(int argc, char **argv)
              "net_eswitch_cap0,iface=dpo_c0,switch=swcap,capacity=4,"
              "state-file=%s/state_cap", workdir);
     snprintf(vdev_fe, sizeof vdev_fe,
-             "net_eswitch_fe0,iface=dpo_f0,switch=swfe,fail-every=4,"
+             "net_eswitch_fe0,iface=dpo_f0,switch=swfe,fail-every=5,"
              "state-file=%s/state_fe", workdir);
     char *eal_argv[] = {
         argv[0], "--no-pci", "--no-huge", "-m", "256", "--no-shconf",
