@@ -142,6 +142,25 @@ struct dpfip_offload_prefix {
 /* Most internal prefixes per family a spec carries. */
 #define DPFIP_OFFLOAD_MAX_INTERNAL 8
 
+/* One match of an allow-list (dpfip-ingress, dpfip-egress) in a shape
+ * hardware takes.  A spec with an allow-list rewrites only packets that
+ * match one of its entries; the others miss to software, which applies
+ * the whole list, so an entry the manager cannot express is left out
+ * (those packets take the software path) and hardware never forwards
+ * what software would drop. */
+struct dpfip_offload_allow {
+    uint8_t ip_proto;               /* IPPROTO_TCP, IPPROTO_UDP or 0: any. */
+    uint16_t port, port_mask;       /* TCP/UDP destination port under
+                                     * mask (host order); 0/0: any. */
+    uint8_t tcp_flags;              /* TCP: one flag that must be set
+                                     * (ACK or RST), 0: none. */
+    struct dpfip_offload_prefix remote; /* DNAT: source, SNAT: destination;
+                                         * plen 0: any. */
+};
+
+/* Most allow-list entries a spec carries. */
+#define DPFIP_OFFLOAD_MAX_ALLOWS 16
+
 /* One direction of one floating IP. */
 struct dpfip_offload_rule_spec {
     enum dpfip_direction direction;
@@ -170,6 +189,12 @@ struct dpfip_offload_rule_spec {
     bool has_internal;
     struct in6_addr internal;       /* IPv4 is IPv4-mapped. */
     int internal_plen;
+
+    /* The direction's allow-list: if 'filtered', only packets that match
+     * one of 'allows' are rewritten (none at all if 'n_allows' is 0). */
+    bool filtered;
+    unsigned int n_allows;
+    struct dpfip_offload_allow allows[DPFIP_OFFLOAD_MAX_ALLOWS];
 
     /* tc only: flower flags from Open_vSwitch other_config:tc-policy. */
     enum dpfip_offload_policy policy;
@@ -257,6 +282,10 @@ struct dpfip_offload_class {
      * (it reads 'has_internal', 'internal', 'internal_plen').  The
      * manager keeps a FIP with more in software. */
     unsigned int max_internal;
+
+    /* Whether install() takes a spec with 'filtered' set; the manager
+     * keeps a FIP with an allow-list in software otherwise. */
+    bool allow_lists;
 };
 
 /* DPDK rte_flow transfer rules (lib/dpfip-offload-rte-flow.c).  Without

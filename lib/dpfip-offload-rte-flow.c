@@ -50,9 +50,17 @@
  *                      destination options
  *   VM port:           destination in each internal prefix of the port
  *
- * (IPv4 fragments are left out by the rewrite rule's own match.)  So a
- * FIP costs 2 rules, a (port, family) at most 6 + its internal prefixes,
- * and the number of distinct masks does not grow with FIPs.
+ * (IPv4 fragments are left out by the rewrite rule's own match.)
+ *
+ * A direction with an allow-list (spec->filtered) has one rewrite rule per
+ * entry instead, each matching the entry too (protocol, destination port
+ * under a mask, one TCP flag, the remote prefix), all at the FIP's
+ * priority: they overlap only where their actions are the same.  What no
+ * entry matches misses to software, which applies the whole list.
+ *
+ * So a FIP without allow-lists costs 2 rules, a (port, family) at most 6
+ * + its internal prefixes, and the number of distinct masks does not grow
+ * with FIPs (an allow-list's entries add the masks they use).
  *
  * VLAN (issue 12): the rewrite rules take untagged frames only.  A VLAN
  * on the uplink side goes into build_l2() (a VLAN item for DNAT and
@@ -161,7 +169,8 @@ struct dpfip_offload_rule {
     uint64_t epoch;                 /* The proxy's, at install. */
     uint16_t in_port;
     uint16_t out_port;
-    struct rte_flow *flow;          /* The rewrite rule. */
+    struct rte_flow *flows[DPFIP_OFFLOAD_MAX_ALLOWS]; /* Rewrite rules. */
+    size_t n_flows;
     struct shared_rule *exceptions[MAX_EXCEPTIONS];
     size_t n_exceptions;
     struct dpfip_offload_stats totals;
@@ -245,7 +254,7 @@ proxy_lost(struct proxy *p)
 static bool
 rule_is_lost(const struct dpfip_offload_rule *rule)
 {
-    return !rule->flow || rule->epoch != rule->proxy->epoch;
+    return !rule->n_flows || rule->epoch != rule->proxy->epoch;
 }
 
 static int
@@ -317,6 +326,7 @@ struct builder {
         struct rte_flow_item_ipv6 v6;
     } l3_spec, l3_mask;
     struct rte_flow_item_udp udp_spec, udp_mask;
+    struct rte_flow_item_tcp tcp_spec, tcp_mask;
     struct rte_flow_item pattern[5];
 
     struct rte_flow_action_set_mac mac_src, mac_dst;
@@ -405,9 +415,49 @@ build_fate_jump(struct builder *b)
     b->actions[1].type = RTE_FLOW_ACTION_TYPE_END;
 }
 
-/* The rewrite rule of 'spec'. */
+/* What 'allow' adds to the match of a rewrite rule of 'spec'. */
 static void
-build_fip(struct builder *b, const struct dpfip_offload_rule_spec *spec)
+build_allow(struct builder *b, const struct dpfip_offload_rule_spec *spec,
+            const struct dpfip_offload_allow *allow)
+{
+    bool dnat = spec->direction == DPFIP_DNAT;
+
+    if (allow->remote.plen) {
+        build_l3_addr(b, spec->is_ipv4, !dnat, &allow->remote);
+    }
+    if (!allow->ip_proto) {
+        return;
+    }
+    if (spec->is_ipv4) {
+        b->l3_spec.v4.hdr.next_proto_id = allow->ip_proto;
+        b->l3_mask.v4.hdr.next_proto_id = 0xff;
+    } else {
+        b->l3_spec.v6.hdr.proto = allow->ip_proto;
+        b->l3_mask.v6.hdr.proto = 0xff;
+    }
+    if (allow->ip_proto == IPPROTO_TCP) {
+        b->tcp_spec.hdr.dst_port = htons(allow->port & allow->port_mask);
+        b->tcp_mask.hdr.dst_port = htons(allow->port_mask);
+        b->tcp_spec.hdr.tcp_flags = allow->tcp_flags;
+        b->tcp_mask.hdr.tcp_flags = allow->tcp_flags;
+        b->pattern[3].type = RTE_FLOW_ITEM_TYPE_TCP;
+        b->pattern[3].spec = &b->tcp_spec;
+        b->pattern[3].mask = &b->tcp_mask;
+    } else {
+        b->udp_spec.hdr.dst_port = htons(allow->port & allow->port_mask);
+        b->udp_mask.hdr.dst_port = htons(allow->port_mask);
+        b->pattern[3].type = RTE_FLOW_ITEM_TYPE_UDP;
+        b->pattern[3].spec = &b->udp_spec;
+        b->pattern[3].mask = &b->udp_mask;
+    }
+    b->pattern[4].type = RTE_FLOW_ITEM_TYPE_END;
+}
+
+/* The rewrite rule of 'spec', for packets that 'allow' matches if it is
+ * nonnull. */
+static void
+build_fip(struct builder *b, const struct dpfip_offload_rule_spec *spec,
+          const struct dpfip_offload_allow *allow)
 {
     bool dnat = spec->direction == DPFIP_DNAT;
     struct dpfip_offload_prefix host;
@@ -427,6 +477,9 @@ build_fip(struct builder *b, const struct dpfip_offload_rule_spec *spec)
     if (spec->is_ipv4) {
         /* Not a fragment (MF and offset 0): mlx5's "frag" bit. */
         b->l3_mask.v4.hdr.fragment_offset = htons(0x3fff);
+    }
+    if (allow) {
+        build_allow(b, spec, allow);
     }
 
     memcpy(b->mac_src.mac_addr, dnat ? &spec->router_mac : &spec->ext_mac,
@@ -613,10 +666,12 @@ rule_free(struct dpfip_offload_rule *rule, bool destroy)
     size_t i;
 
     if (destroy && !rule_is_lost(rule)) {
-        struct rte_flow_error err;
+        for (i = 0; i < rule->n_flows; i++) {
+            struct rte_flow_error err;
 
-        memset(&err, 0, sizeof err);
-        rte_flow_destroy(rule->proxy->port, rule->flow, &err);
+            memset(&err, 0, sizeof err);
+            rte_flow_destroy(rule->proxy->port, rule->flows[i], &err);
+        }
     }
     for (i = 0; i < rule->n_exceptions; i++) {
         shared_unref(rule->exceptions[i], rule->proxy->port);
@@ -633,13 +688,14 @@ dpfip_rte_flow_install(const struct dpfip_offload_rule_spec *spec,
     struct dpfip_offload_rule *rule;
     struct builder *b;
     uint16_t proxy_port;
-    size_t i, n_keys;
+    size_t i, n_keys, n_flows;
     int ret;
 
     *rulep = NULL;
     if (!dpfip_offload_spec_check(spec, RTE_MAX_ETHPORTS, error)) {
         return EINVAL;
     }
+    n_flows = spec->filtered ? spec->n_allows : 1;
     ret = pick_proxy(spec->in_port, &proxy_port, error);
     if (ret) {
         return ret;
@@ -648,9 +704,11 @@ dpfip_rte_flow_install(const struct dpfip_offload_rule_spec *spec,
 
     /* Validate everything not yet in hardware before creating anything,
      * so that a rule the PMD cannot do never leaves half a FIP there. */
-    b = xmalloc(sizeof *b);
-    build_fip(b, spec);
-    ret = validate(proxy_port, b, error);
+    b = xmalloc(n_flows * sizeof *b);
+    for (i = 0, ret = 0; !ret && i < n_flows; i++) {
+        build_fip(&b[i], spec, spec->filtered ? &spec->allows[i] : NULL);
+        ret = validate(proxy_port, &b[i], error);
+    }
     for (i = 0; !ret && i < n_keys; i++) {
         if (!shared_find(&keys[i])) {
             struct builder eb;
@@ -691,13 +749,15 @@ dpfip_rte_flow_install(const struct dpfip_offload_rule_spec *spec,
         sr->refcnt++;
         rule->exceptions[rule->n_exceptions++] = sr;
     }
-    if (!ret) {
-        ret = create(proxy_port, b, &rule->flow, error);
+    for (i = 0; !ret && i < n_flows; i++) {
+        ret = create(proxy_port, &b[i], &rule->flows[i], error);
+        if (!ret) {
+            rule->n_flows++;
+        }
     }
     free(b);
     if (ret) {
-        rule->flow = NULL;
-        rule_free(rule, false);
+        rule_free(rule, true);
         return ret;
     }
     *rulep = rule;
@@ -734,20 +794,27 @@ dpfip_rte_flow_stats(struct dpfip_offload_rule *rule,
                            "stopped or flushed)", rule->proxy->port);
         return ENOENT;
     }
-    memset(&err, 0, sizeof err);
-    ret = rte_flow_query(rule->proxy->port, rule->flow, count, &q, &err);
-    if (ret) {
-        ret = flow_error(&err, ret, error);
-        if (ret == ENOENT) {
-            /* Of whatever error type (mlx5: UNSPECIFIED): the proxy was
-             * flushed, with every rule we had there, and the handles will
-             * name new rules.  Never pass them to the PMD again. */
-            proxy_lost(rule->proxy);
+    for (size_t i = 0; i < rule->n_flows; i++) {
+        memset(&err, 0, sizeof err);
+        memset(&q, 0, sizeof q);
+        q.reset = 1;
+        ret = rte_flow_query(rule->proxy->port, rule->flows[i], count, &q,
+                             &err);
+        if (ret) {
+            ret = flow_error(&err, ret, error);
+            if (ret == ENOENT) {
+                /* Of whatever error type (mlx5: UNSPECIFIED): the proxy
+                 * was flushed, with every rule we had there, and the
+                 * handles will name new rules.  Never pass them to the
+                 * PMD again. */
+                proxy_lost(rule->proxy);
+            }
+            *stats = rule->totals;
+            return ret;
         }
-        return ret;
+        rule->totals.n_packets += q.hits_set ? q.hits : 0;
+        rule->totals.n_bytes += q.bytes_set ? q.bytes : 0;
     }
-    rule->totals.n_packets += q.hits_set ? q.hits : 0;
-    rule->totals.n_bytes += q.bytes_set ? q.bytes : 0;
     *stats = rule->totals;
     return 0;
 }
@@ -777,7 +844,8 @@ dpfip_rte_flow_port_changed(uint32_t port)
             return true;
         }
         memset(&err, 0, sizeof err);
-        if (rte_flow_query(p->port, rule->flow, count, &q, &err) == -ENOENT) {
+        if (rte_flow_query(p->port, rule->flows[0], count, &q, &err)
+            == -ENOENT) {
             proxy_lost(p);
             return true;
         }
@@ -800,8 +868,9 @@ static void
 dpfip_rte_flow_describe(const struct dpfip_offload_rule *rule,
                         struct ds *ds)
 {
-    ds_put_format(ds, "rte_flow: 1 transfer rule and %"PRIuSIZE" shared "
-                  "exception rules, port %u -> port %u, on proxy port %u",
+    ds_put_format(ds, "rte_flow: %"PRIuSIZE" transfer rule%s and %"PRIuSIZE
+                  " shared exception rules, port %u -> port %u, on proxy "
+                  "port %u", rule->n_flows, rule->n_flows == 1 ? "" : "s",
                   rule->n_exceptions, rule->in_port, rule->out_port,
                   rule->proxy->port);
     if (rule_is_lost(rule)) {
@@ -885,4 +954,5 @@ const struct dpfip_offload_class dpfip_offload_rte_flow_class = {
     .port_handle = dpfip_rte_flow_port_handle,
     .port_changed = dpfip_rte_flow_port_changed,
     .max_internal = DPFIP_OFFLOAD_MAX_INTERNAL,
+    .allow_lists = true,
 };

@@ -85,6 +85,52 @@ dpfip_offload_spec_set_internal(struct dpfip_offload_rule_spec *spec,
     spec->internal_plen = n ? prefixes[0].plen : 0;
 }
 
+/* The allow-list part of dpfip_offload_spec_check(). */
+static bool
+check_allows(const struct dpfip_offload_rule_spec *spec, char **error)
+{
+    int max_plen = spec->is_ipv4 ? 32 : 128;
+
+    if (!spec->filtered) {
+        if (spec->n_allows) {
+            *error = xstrdup("allow-list entries without 'filtered'");
+            return false;
+        }
+        return true;
+    }
+    if (!spec->n_allows || spec->n_allows > DPFIP_OFFLOAD_MAX_ALLOWS) {
+        *error = xasprintf("%u allow-list entries (1 to %d)",
+                           spec->n_allows, DPFIP_OFFLOAD_MAX_ALLOWS);
+        return false;
+    }
+    for (unsigned int i = 0; i < spec->n_allows; i++) {
+        const struct dpfip_offload_allow *a = &spec->allows[i];
+
+        if (a->ip_proto && a->ip_proto != IPPROTO_TCP
+            && a->ip_proto != IPPROTO_UDP) {
+            *error = xasprintf("allow-list entry %u: protocol %u (TCP, "
+                               "UDP or any)", i, a->ip_proto);
+            return false;
+        }
+        if (!a->ip_proto && (a->port_mask || a->tcp_flags)) {
+            *error = xasprintf("allow-list entry %u: a port or TCP flag "
+                               "without a protocol", i);
+            return false;
+        }
+        if (a->tcp_flags && a->ip_proto != IPPROTO_TCP) {
+            *error = xasprintf("allow-list entry %u: TCP flags on UDP", i);
+            return false;
+        }
+        if (a->remote.plen < 0 || a->remote.plen > max_plen
+            || (spec->is_ipv4 && !IN6_IS_ADDR_V4MAPPED(&a->remote.addr)
+                && a->remote.plen)) {
+            *error = xasprintf("allow-list entry %u: bad remote prefix", i);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Returns true if 'spec' makes sense, otherwise false with the reason in
  * '*error'.  Port handles must be below 'max_port'. */
 bool
@@ -146,5 +192,5 @@ dpfip_offload_spec_check(const struct dpfip_offload_rule_spec *spec,
             return false;
         }
     }
-    return true;
+    return check_allows(spec, error);
 }

@@ -966,6 +966,10 @@ check_spec(const struct dpfip_offload_rule_spec *spec, char **error)
         *error = xasprintf("bad generation %u", spec->generation);
         return false;
     }
+    if (spec->filtered) {
+        *error = xstrdup("allow-lists are not supported");
+        return false;
+    }
     if (!spec->has_internal) {
         return true;
     }

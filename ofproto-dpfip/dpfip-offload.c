@@ -30,6 +30,7 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
+#include "packets.h"
 #include "timeval.h"
 
 VLOG_DEFINE_THIS_MODULE(dpfip_offload);
@@ -370,6 +371,96 @@ port_handle(const struct dpfip_bridge *br,
     return id;
 }
 
+/* Most masked port values one allow-list port range may take in hardware;
+ * a range that needs more is left to software. */
+#define MAX_MASKS_PER_RANGE 8
+
+/* Covers [min, max] with masked values, largest aligned blocks first.
+ * Returns how many, or 0 if more than 'max_out' would be needed. */
+static size_t
+port_range_to_masks(uint16_t min, uint16_t max, uint16_t values[],
+                    uint16_t masks[], size_t max_out)
+{
+    uint32_t lo = min, hi = max;
+    size_t n = 0;
+
+    while (lo <= hi) {
+        uint32_t size = 1;
+
+        while (!(lo & size) && size < 0x10000 && lo + 2 * size - 1 <= hi) {
+            size *= 2;
+        }
+        if (n == max_out) {
+            return 0;
+        }
+        values[n] = lo;
+        masks[n++] = ~(size - 1);
+        lo += size;
+    }
+    return n;
+}
+
+static bool
+put_allow(struct dpfip_offload_rule_spec *spec,
+          const struct dpfip_offload_allow *allow)
+{
+    if (spec->n_allows >= DPFIP_OFFLOAD_MAX_ALLOWS) {
+        return false;
+    }
+    spec->allows[spec->n_allows++] = *allow;
+    return true;
+}
+
+/* The hardware form of 'filter' for 'family' in 'spec'.  What is left out
+ * (ICMP, which reaches software by exception rules anyway; port ranges
+ * that take too many masks; entries beyond DPFIP_OFFLOAD_MAX_ALLOWS)
+ * misses to software, which applies the whole list. */
+static void
+build_allows(const struct dpfip_filter *filter, enum dpfip_family family,
+             struct dpfip_offload_rule_spec *spec)
+{
+    /* What the VM needs for connections of the other direction (see
+     * filter_is_reply() in dpfip-xlate.c), as far as hardware sees it. */
+    static const uint8_t reply_flags[] = { TCP_ACK, TCP_RST };
+
+    spec->filtered = true;
+    for (size_t i = 0; i < ARRAY_SIZE(reply_flags); i++) {
+        struct dpfip_offload_allow a = { .ip_proto = IPPROTO_TCP,
+                                         .tcp_flags = reply_flags[i] };
+
+        put_allow(spec, &a);
+    }
+    for (size_t i = 0; i < filter->n; i++) {
+        const struct dpfip_filter_item *item = &filter->items[i];
+        uint16_t values[MAX_MASKS_PER_RANGE], masks[MAX_MASKS_PER_RANGE];
+        struct dpfip_offload_allow a;
+        size_t n = 1;
+
+        if (!item->family[family]
+            || (item->nw_proto && item->nw_proto != IPPROTO_TCP
+                && item->nw_proto != IPPROTO_UDP)) {
+            continue;
+        }
+        memset(&a, 0, sizeof a);
+        a.ip_proto = item->nw_proto;
+        if (item->has_remote) {
+            a.remote.addr = item->remote.addr;
+            a.remote.plen = item->remote.plen;
+        }
+        if (item->port_min) {
+            n = port_range_to_masks(item->port_min, item->port_max, values,
+                                    masks, MAX_MASKS_PER_RANGE);
+        }
+        for (size_t j = 0; j < n; j++) {
+            if (item->port_min) {
+                a.port = values[j];
+                a.port_mask = masks[j];
+            }
+            put_allow(spec, &a);
+        }
+    }
+}
+
 /* Builds one direction of 'fip''s rewrite as a provider spec: the only
  * place the manager reads the FIP table's rewrite.  Returns false, with a
  * reason, for what no provider can do yet. */
@@ -384,14 +475,6 @@ build_spec(const struct dpfip_fip *fip, enum dpfip_direction dir, int uplink,
     if (rw->uplink_vlan) {
         /* Issue 12: the provider has room for it (build_l2()). */
         *reason = xstrdup("a VLAN-tagged uplink is not offloaded");
-        return false;
-    }
-    if (rw->filter[DPFIP_DNAT] || rw->filter[DPFIP_SNAT]) {
-        /* Hardware must never let through what software drops: until the
-         * providers express allow-lists, software applies them. */
-        *reason = xasprintf("%s is applied in software only",
-                            rw->filter[DPFIP_DNAT] ? "dpfip-ingress"
-                                                   : "dpfip-egress");
         return false;
     }
     for (size_t i = 0; rw->internal && i < rw->internal->n; i++) {
@@ -423,6 +506,9 @@ build_spec(const struct dpfip_fip *fip, enum dpfip_direction dir, int uplink,
     spec->in_port = dir == DPFIP_DNAT ? uplink : vm;
     spec->out_port = dir == DPFIP_DNAT ? vm : uplink;
     dpfip_offload_spec_set_internal(spec, internals, n);
+    if (rw->filter[dir]) {
+        build_allows(rw->filter[dir], rw->family, spec);
+    }
     spec->policy = tc_policy;
     return true;
 }
@@ -544,6 +630,15 @@ check_fip(const struct port_check *pc, const struct dpfip_fip *fip,
         return xasprintf("%u internal prefixes, %s handles at most %u",
                          want[0].n_internals, provider->name,
                          MAX(provider->max_internal, 1));
+    }
+    if (!provider->allow_lists
+        && (want[DPFIP_DNAT].filtered || want[DPFIP_SNAT].filtered)) {
+        /* Hardware must never let through what software drops. */
+        return xasprintf("%s is applied in software only (%s takes no "
+                         "allow-lists)",
+                         want[DPFIP_DNAT].filtered ? "dpfip-ingress"
+                                                   : "dpfip-egress",
+                         provider->name);
     }
     return NULL;
 }

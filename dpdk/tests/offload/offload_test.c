@@ -1077,6 +1077,63 @@ test_traffic(void)
           "model's state file: 0 rules left");
 }
 
+/* An allow-list (dpfip-ingress): hardware rewrites what an entry matches,
+ * everything else misses to software, which applies the whole list. */
+static void
+test_allow_list(void)
+{
+    struct dpfip_offload_rule *dnat4;
+    struct dpfip_offload_stats st;
+    struct dpfip_offload_rule_spec s;
+    char *error = NULL;
+    uint64_t m0;
+    int ret;
+
+    spec_init(&s, DPFIP_DNAT, true, up, rep0);
+    s.filtered = true;
+    ret = install(&s, &dnat4, &error);
+    check(ret == EINVAL && error && strstr(error, "0 allow-list entries"),
+          "an allow-list without entries is refused: %s",
+          error ? error : "");
+    free(error);
+    error = NULL;
+
+    s.n_allows = 2;
+    s.allows[0].ip_proto = IPPROTO_UDP;
+    s.allows[0].port = 5002;
+    s.allows[0].port_mask = 0xffff;
+    s.allows[1].ip_proto = IPPROTO_TCP;
+    s.allows[1].tcp_flags = 0x10;       /* ACK. */
+    ret = install(&s, &dnat4, &error);
+    check(!ret && strstr(describe(dnat4), "2 transfer rules"),
+          "install IPv4 DNAT allowing udp:5002 and TCP ACK: %s",
+          ret ? error : describe(dnat4));
+    free(error);
+    if (ret) {
+        return;
+    }
+    state_settle("state");
+    check(strstr(slurp("state"), "udp_dst=5002") != NULL,
+          "the model has a rule for UDP port 5002");
+
+    m0 = get_miss(MISS_FIP4);
+    recv_start("dpo_vm0", 4, "10.0.0.5", 5002, "vm4f.txt", 5);
+    send_udp("dpo_ext", 4, "192.0.2.10", 5002, "ok", 3, 0);
+    check(lines_wait("vm4f.txt", 3, 10000) && get_miss(MISS_FIP4) == m0,
+          "UDP to port 5002 (allowed): VM got %d of 3 in hardware, %"PRIu64
+          " misses", count_lines("vm4f.txt"), get_miss(MISS_FIP4) - m0);
+    send_udp("dpo_ext", 4, "192.0.2.10", 5003, "no", 2, 0);
+    check(wait_miss(MISS_FIP4, m0 + 2, 10000),
+          "UDP to port 5003 (not allowed): to software (%"PRIu64" of 2 "
+          "misses)", get_miss(MISS_FIP4) - m0);
+    st = stats_wait(dnat4, 3);
+    check(st.n_packets == 3, "the allow rules counted the 3 allowed "
+          "datagrams only (%"PRIu64")", st.n_packets);
+    remove_rule(&dnat4, "IPv4 DNAT with an allow-list");
+    check(sw_wait("state", "rules", 0, 10000),
+          "model's state file: 0 rules left");
+}
+
 /* OVS stops and starts a DPDK port on an MTU or queue change: the proxy's
  * rules are flushed and their handles name new rules. */
 static void
@@ -1241,6 +1298,7 @@ main(int argc, char **argv)
 
     pthread_create(&poller, NULL, poll_main, NULL);
     test_traffic();
+    test_allow_list();
     test_restart();
     polling = 0;
     pthread_join(poller, NULL);
