@@ -191,10 +191,13 @@ struct dpfip_offload_rule_spec {
     int internal_plen;
 
     /* The direction's allow-list: if 'filtered', only packets that match
-     * one of 'allows' are rewritten (none at all if 'n_allows' is 0). */
+     * one of the 'n_allows' entries of 'allows' are rewritten.  The
+     * manager keeps one copy of each distinct list, shared by the specs
+     * that use it, so equal lists are equal pointers and specs compare
+     * with memcmp(). */
     bool filtered;
     unsigned int n_allows;
-    struct dpfip_offload_allow allows[DPFIP_OFFLOAD_MAX_ALLOWS];
+    const struct dpfip_offload_allow *allows;
 
     /* tc only: flower flags from Open_vSwitch other_config:tc-policy. */
     enum dpfip_offload_policy policy;

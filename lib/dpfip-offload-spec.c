@@ -98,7 +98,8 @@ check_allows(const struct dpfip_offload_rule_spec *spec, char **error)
         }
         return true;
     }
-    if (!spec->n_allows || spec->n_allows > DPFIP_OFFLOAD_MAX_ALLOWS) {
+    if (!spec->n_allows || spec->n_allows > DPFIP_OFFLOAD_MAX_ALLOWS
+        || !spec->allows) {
         *error = xasprintf("%u allow-list entries (1 to %d)",
                            spec->n_allows, DPFIP_OFFLOAD_MAX_ALLOWS);
         return false;

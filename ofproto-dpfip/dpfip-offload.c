@@ -147,6 +147,85 @@ dpfip_offload_configure(const struct dpfip_global_cfg *cfg)
     }
 }
 
+/* One distinct allow-list of the specs (see 'allows' in
+ * dpfip-offload-provider.h), in 'allow_lists' while specs refer to it:
+ * 100k FIPs behind one security policy share one. */
+struct allow_list {
+    struct hmap_node node;
+    unsigned int refcnt;
+    unsigned int n;
+    struct dpfip_offload_allow entries[DPFIP_OFFLOAD_MAX_ALLOWS];
+};
+
+static struct hmap allow_lists = HMAP_INITIALIZER(&allow_lists);
+
+static struct allow_list *
+allow_list_intern(const struct dpfip_offload_allow *entries, unsigned int n)
+{
+    uint32_t hash = hash_bytes(entries, n * sizeof *entries, n);
+    struct allow_list *l;
+
+    HMAP_FOR_EACH_WITH_HASH (l, node, hash, &allow_lists) {
+        if (l->n == n && !memcmp(l->entries, entries, n * sizeof *entries)) {
+            l->refcnt++;
+            return l;
+        }
+    }
+    l = xzalloc(sizeof *l);
+    l->refcnt = 1;
+    l->n = n;
+    memcpy(l->entries, entries, n * sizeof *entries);
+    hmap_insert(&allow_lists, &l->node, hash);
+    return l;
+}
+
+static struct allow_list *
+allow_list_of(const struct dpfip_offload_rule_spec *spec)
+{
+    return (spec->allows
+            ? CONTAINER_OF(spec->allows, struct allow_list, entries)
+            : NULL);
+}
+
+/* Releases what 'spec' refers to (its allow-list). */
+static void
+spec_release(struct dpfip_offload_rule_spec *spec)
+{
+    struct allow_list *l = allow_list_of(spec);
+
+    if (l && !--l->refcnt) {
+        hmap_remove(&allow_lists, &l->node);
+        free(l);
+    }
+    spec->allows = NULL;
+    spec->n_allows = 0;
+    spec->filtered = false;
+}
+
+static void
+specs_release(struct dpfip_offload_rule_spec specs[DPFIP_N_DIRECTIONS])
+{
+    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
+        spec_release(&specs[i]);
+    }
+}
+
+/* Copies both specs of 'src' over those of 'dst', which it releases. */
+static void
+specs_copy(struct dpfip_offload_rule_spec dst[DPFIP_N_DIRECTIONS],
+           const struct dpfip_offload_rule_spec src[DPFIP_N_DIRECTIONS])
+{
+    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
+        struct allow_list *l = allow_list_of(&src[i]);
+
+        if (l) {
+            l->refcnt++;
+        }
+    }
+    specs_release(dst);
+    memcpy(dst, src, DPFIP_N_DIRECTIONS * sizeof *dst);
+}
+
 static struct dpfip_fip_offload *
 get_offload(struct dpfip_fip *fip)
 {
@@ -323,7 +402,7 @@ reinstall_lost(struct dpfip_fip_offload *o)
 {
     remove_rule_set(o->fip, o->rules);
     forget_installed(o);
-    memcpy(o->want, o->specs, sizeof o->want);
+    specs_copy(o->want, o->specs);
     o->retry_interval = RETRY_MIN_MS;
     set_queue(o, Q_PENDING);
 }
@@ -400,17 +479,6 @@ port_range_to_masks(uint16_t min, uint16_t max, uint16_t values[],
     return n;
 }
 
-static bool
-put_allow(struct dpfip_offload_rule_spec *spec,
-          const struct dpfip_offload_allow *allow)
-{
-    if (spec->n_allows >= DPFIP_OFFLOAD_MAX_ALLOWS) {
-        return false;
-    }
-    spec->allows[spec->n_allows++] = *allow;
-    return true;
-}
-
 /* The hardware form of 'filter' for 'family' in 'spec'.  What is left out
  * (ICMP, which reaches software by exception rules anyway; port ranges
  * that take too many masks; entries beyond DPFIP_OFFLOAD_MAX_ALLOWS)
@@ -422,43 +490,49 @@ build_allows(const struct dpfip_filter *filter, enum dpfip_family family,
     /* What the VM needs for connections of the other direction (see
      * filter_is_reply() in dpfip-xlate.c), as far as hardware sees it. */
     static const uint8_t reply_flags[] = { TCP_ACK, TCP_RST };
+    struct dpfip_offload_allow entries[DPFIP_OFFLOAD_MAX_ALLOWS];
+    unsigned int n = 0;
+    struct allow_list *l;
 
-    spec->filtered = true;
+    memset(entries, 0, sizeof entries);
     for (size_t i = 0; i < ARRAY_SIZE(reply_flags); i++) {
-        struct dpfip_offload_allow a = { .ip_proto = IPPROTO_TCP,
-                                         .tcp_flags = reply_flags[i] };
-
-        put_allow(spec, &a);
+        entries[n].ip_proto = IPPROTO_TCP;
+        entries[n++].tcp_flags = reply_flags[i];
     }
     for (size_t i = 0; i < filter->n; i++) {
         const struct dpfip_filter_item *item = &filter->items[i];
         uint16_t values[MAX_MASKS_PER_RANGE], masks[MAX_MASKS_PER_RANGE];
         struct dpfip_offload_allow a;
-        size_t n = 1;
+        size_t n_masks = 1;
 
         if (!item->family[family]
             || (item->nw_proto && item->nw_proto != IPPROTO_TCP
                 && item->nw_proto != IPPROTO_UDP)) {
             continue;
         }
-        memset(&a, 0, sizeof a);
+        memset(&a, 0, sizeof a);    /* Padding too: lists are memcmp'd. */
         a.ip_proto = item->nw_proto;
         if (item->has_remote) {
             a.remote.addr = item->remote.addr;
             a.remote.plen = item->remote.plen;
         }
         if (item->port_min) {
-            n = port_range_to_masks(item->port_min, item->port_max, values,
-                                    masks, MAX_MASKS_PER_RANGE);
+            n_masks = port_range_to_masks(item->port_min, item->port_max,
+                                          values, masks,
+                                          MAX_MASKS_PER_RANGE);
         }
-        for (size_t j = 0; j < n; j++) {
+        for (size_t j = 0; j < n_masks && n < ARRAY_SIZE(entries); j++) {
             if (item->port_min) {
                 a.port = values[j];
                 a.port_mask = masks[j];
             }
-            put_allow(spec, &a);
+            entries[n++] = a;
         }
     }
+    l = allow_list_intern(entries, n);
+    spec->filtered = true;
+    spec->n_allows = l->n;
+    spec->allows = l->entries;
 }
 
 /* Builds one direction of 'fip''s rewrite as a provider spec: the only
@@ -620,27 +694,29 @@ check_fip(const struct port_check *pc, const struct dpfip_fip *fip,
     const struct dpfip_offload_class *provider = pc->provider;
     char *reason = NULL;
 
-    for (int i = 0; i < DPFIP_N_DIRECTIONS; i++) {
-        if (!build_spec(fip, i, pc->uplink, pc->vm, &want[i], &reason)) {
-            return reason;
-        }
+    memset(want, 0, DPFIP_N_DIRECTIONS * sizeof *want);
+    for (int i = 0; !reason && i < DPFIP_N_DIRECTIONS; i++) {
+        build_spec(fip, i, pc->uplink, pc->vm, &want[i], &reason);
     }
-    if (provider->max_internal < want[0].n_internals
+    if (!reason && provider->max_internal < want[0].n_internals
         && (provider->max_internal || want[0].n_internals > 1)) {
-        return xasprintf("%u internal prefixes, %s handles at most %u",
-                         want[0].n_internals, provider->name,
-                         MAX(provider->max_internal, 1));
+        reason = xasprintf("%u internal prefixes, %s handles at most %u",
+                           want[0].n_internals, provider->name,
+                           MAX(provider->max_internal, 1));
     }
-    if (!provider->allow_lists
+    if (!reason && !provider->allow_lists
         && (want[DPFIP_DNAT].filtered || want[DPFIP_SNAT].filtered)) {
         /* Hardware must never let through what software drops. */
-        return xasprintf("%s is applied in software only (%s takes no "
-                         "allow-lists)",
-                         want[DPFIP_DNAT].filtered ? "dpfip-ingress"
-                                                   : "dpfip-egress",
-                         provider->name);
+        reason = xasprintf("%s is applied in software only (%s takes no "
+                           "allow-lists)",
+                           want[DPFIP_DNAT].filtered ? "dpfip-ingress"
+                                                     : "dpfip-egress",
+                           provider->name);
     }
-    return NULL;
+    if (reason) {
+        specs_release(want);
+    }
+    return reason;
 }
 
 /* Why 'fip' on 'br' cannot go to hardware as it is configured now, or NULL
@@ -705,6 +781,7 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
         want[i].generation = o->installed ? o->specs[i].generation : 0;
     }
     if (o->installed && !memcmp(want, o->specs, sizeof want)) {
+        specs_release(want);
         set_queue(o, Q_INSTALLED);
         return;
     }
@@ -712,6 +789,7 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
         && !memcmp(want, o->want, sizeof want)) {
         /* Already on its way, or refused for good: a permanent refusal
          * stands until the spec changes. */
+        specs_release(want);
         return;
     }
     if (o->installed && (!only_macs_differ(&want[0], &o->specs[0])
@@ -721,7 +799,8 @@ dpfip_offload_update(const struct dpfip_bridge *br, struct dpfip_fip *fip)
          * in. */
         remove_rules(fip);
     }
-    memcpy(o->want, want, sizeof want);
+    specs_copy(o->want, want);
+    specs_release(want);
     o->refused = false;
     o->reason_logged = false;
     o->retry_interval = RETRY_MIN_MS;
@@ -754,7 +833,7 @@ set_installed(struct dpfip_fip_offload *o,
               struct netdev *netdevs[2])
 {
     memcpy(o->rules, rules, sizeof o->rules);
-    memcpy(o->specs, o->want, sizeof o->specs);
+    specs_copy(o->specs, o->want);
     for (int i = 0; i < 2; i++) {
         struct offload_port *old = o->ports[i];
 
@@ -857,6 +936,8 @@ dpfip_offload_remove(struct dpfip_fip *fip)
 
     if (o) {
         stop_offload(o, NULL);
+        specs_release(o->specs);
+        specs_release(o->want);
         free(o->uplink_name);
         free(o);
         fip->offload = NULL;
@@ -1193,6 +1274,7 @@ dpfip_offload_format(const struct dpfip_fip *fip,
         if (pc->reason || reason) {
             put_software(s, pc->reason ? pc->reason : reason);
         } else {
+            specs_release(want);
             ds_put_cstr(s, "software");
         }
         free(reason);

@@ -1082,6 +1082,7 @@ test_traffic(void)
 static void
 test_allow_list(void)
 {
+    struct dpfip_offload_allow allows[2];
     struct dpfip_offload_rule *dnat4;
     struct dpfip_offload_stats st;
     struct dpfip_offload_rule_spec s;
@@ -1098,12 +1099,14 @@ test_allow_list(void)
     free(error);
     error = NULL;
 
+    memset(allows, 0, sizeof allows);
+    allows[0].ip_proto = IPPROTO_UDP;
+    allows[0].port = 5002;
+    allows[0].port_mask = 0xffff;
+    allows[1].ip_proto = IPPROTO_TCP;
+    allows[1].tcp_flags = 0x10;         /* ACK. */
     s.n_allows = 2;
-    s.allows[0].ip_proto = IPPROTO_UDP;
-    s.allows[0].port = 5002;
-    s.allows[0].port_mask = 0xffff;
-    s.allows[1].ip_proto = IPPROTO_TCP;
-    s.allows[1].tcp_flags = 0x10;       /* ACK. */
+    s.allows = allows;
     ret = install(&s, &dnat4, &error);
     check(!ret && strstr(describe(dnat4), "2 transfer rules"),
           "install IPv4 DNAT allowing udp:5002 and TCP ACK: %s",
