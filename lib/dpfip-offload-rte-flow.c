@@ -406,6 +406,19 @@ build_l3_addr(struct builder *b, bool is_ipv4, bool dst,
     }
 }
 
+/* The L3 item's IP protocol (IPv6: next header). */
+static void
+build_l3_proto(struct builder *b, bool is_ipv4, uint8_t proto)
+{
+    if (is_ipv4) {
+        b->l3_spec.v4.hdr.next_proto_id = proto;
+        b->l3_mask.v4.hdr.next_proto_id = 0xff;
+    } else {
+        b->l3_spec.v6.hdr.proto = proto;
+        b->l3_mask.v6.hdr.proto = 0xff;
+    }
+}
+
 static void
 build_fate_jump(struct builder *b)
 {
@@ -428,13 +441,7 @@ build_allow(struct builder *b, const struct dpfip_offload_rule_spec *spec,
     if (!allow->ip_proto) {
         return;
     }
-    if (spec->is_ipv4) {
-        b->l3_spec.v4.hdr.next_proto_id = allow->ip_proto;
-        b->l3_mask.v4.hdr.next_proto_id = 0xff;
-    } else {
-        b->l3_spec.v6.hdr.proto = allow->ip_proto;
-        b->l3_mask.v6.hdr.proto = 0xff;
-    }
+    build_l3_proto(b, spec->is_ipv4, allow->ip_proto);
     if (allow->ip_proto == IPPROTO_TCP) {
         b->tcp_spec.hdr.dst_port = htons(allow->port & allow->port_mask);
         b->tcp_mask.hdr.dst_port = htons(allow->port_mask);
@@ -534,13 +541,7 @@ build_exception(struct builder *b, const struct shared_key *k)
         b->pattern[4].type = RTE_FLOW_ITEM_TYPE_END;
         break;
     case EXC_PROTO:
-        if (k->is_ipv4) {
-            b->l3_spec.v4.hdr.next_proto_id = k->proto;
-            b->l3_mask.v4.hdr.next_proto_id = 0xff;
-        } else {
-            b->l3_spec.v6.hdr.proto = k->proto;
-            b->l3_mask.v6.hdr.proto = 0xff;
-        }
+        build_l3_proto(b, k->is_ipv4, k->proto);
         break;
     case EXC_INTERNAL:
         build_l3_addr(b, k->is_ipv4, true, &k->prefix);
@@ -784,7 +785,7 @@ dpfip_rte_flow_stats(struct dpfip_offload_rule *rule,
     };
     /* Read and reset: the hardware gives counts since the last reset
      * (from a cache it refreshes about once a second), we keep totals. */
-    struct rte_flow_query_count q = { .reset = 1 };
+    struct rte_flow_query_count q;
     struct rte_flow_error err;
     int ret;
 
