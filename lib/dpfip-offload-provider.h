@@ -190,12 +190,11 @@ struct dpfip_offload_rule_spec {
     struct in6_addr internal;       /* IPv4 is IPv4-mapped. */
     int internal_plen;
 
-    /* The direction's allow-list: if 'filtered', only packets that match
+    /* The direction's allow-list, or NULL: if set, only packets that match
      * one of the 'n_allows' entries of 'allows' are rewritten.  The
      * manager keeps one copy of each distinct list, shared by the specs
      * that use it, so equal lists are equal pointers and specs compare
      * with memcmp(). */
-    bool filtered;
     unsigned int n_allows;
     const struct dpfip_offload_allow *allows;
 
@@ -286,7 +285,7 @@ struct dpfip_offload_class {
      * manager keeps a FIP with more in software. */
     unsigned int max_internal;
 
-    /* Whether install() takes a spec with 'filtered' set; the manager
+    /* Whether install() takes a spec with 'allows' set; the manager
      * keeps a FIP with an allow-list in software otherwise. */
     bool allow_lists;
 };

@@ -52,7 +52,7 @@
  *
  * (IPv4 fragments are left out by the rewrite rule's own match.)
  *
- * A direction with an allow-list (spec->filtered) has one rewrite rule per
+ * A direction with an allow-list (spec->allows) has one rewrite rule per
  * entry instead, each matching the entry too (protocol, destination port
  * under a mask, one TCP flag, the remote prefix), all at the FIP's
  * priority: they overlap only where their actions are the same.  What no
@@ -696,7 +696,7 @@ dpfip_rte_flow_install(const struct dpfip_offload_rule_spec *spec,
     if (!dpfip_offload_spec_check(spec, RTE_MAX_ETHPORTS, error)) {
         return EINVAL;
     }
-    n_flows = spec->filtered ? spec->n_allows : 1;
+    n_flows = spec->allows ? spec->n_allows : 1;
     ret = pick_proxy(spec->in_port, &proxy_port, error);
     if (ret) {
         return ret;
@@ -707,7 +707,7 @@ dpfip_rte_flow_install(const struct dpfip_offload_rule_spec *spec,
      * so that a rule the PMD cannot do never leaves half a FIP there. */
     b = xmalloc(n_flows * sizeof *b);
     for (i = 0, ret = 0; !ret && i < n_flows; i++) {
-        build_fip(&b[i], spec, spec->filtered ? &spec->allows[i] : NULL);
+        build_fip(&b[i], spec, spec->allows ? &spec->allows[i] : NULL);
         ret = validate(proxy_port, &b[i], error);
     }
     for (i = 0; !ret && i < n_keys; i++) {

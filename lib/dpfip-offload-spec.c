@@ -91,15 +91,14 @@ check_allows(const struct dpfip_offload_rule_spec *spec, char **error)
 {
     int max_plen = spec->is_ipv4 ? 32 : 128;
 
-    if (!spec->filtered) {
+    if (!spec->allows) {
         if (spec->n_allows) {
-            *error = xstrdup("allow-list entries without 'filtered'");
+            *error = xstrdup("allow-list entries without a list");
             return false;
         }
         return true;
     }
-    if (!spec->n_allows || spec->n_allows > DPFIP_OFFLOAD_MAX_ALLOWS
-        || !spec->allows) {
+    if (!spec->n_allows || spec->n_allows > DPFIP_OFFLOAD_MAX_ALLOWS) {
         *error = xasprintf("%u allow-list entries (1 to %d)",
                            spec->n_allows, DPFIP_OFFLOAD_MAX_ALLOWS);
         return false;

@@ -966,7 +966,7 @@ check_spec(const struct dpfip_offload_rule_spec *spec, char **error)
         *error = xasprintf("bad generation %u", spec->generation);
         return false;
     }
-    if (spec->filtered) {
+    if (spec->allows) {
         *error = xstrdup("allow-lists are not supported");
         return false;
     }

@@ -199,7 +199,6 @@ spec_release(struct dpfip_offload_rule_spec *spec)
     }
     spec->allows = NULL;
     spec->n_allows = 0;
-    spec->filtered = false;
 }
 
 static void
@@ -530,7 +529,6 @@ build_allows(const struct dpfip_filter *filter, enum dpfip_family family,
         }
     }
     l = allow_list_intern(entries, n);
-    spec->filtered = true;
     spec->n_allows = l->n;
     spec->allows = l->entries;
 }
@@ -705,11 +703,11 @@ check_fip(const struct port_check *pc, const struct dpfip_fip *fip,
                            MAX(provider->max_internal, 1));
     }
     if (!reason && !provider->allow_lists
-        && (want[DPFIP_DNAT].filtered || want[DPFIP_SNAT].filtered)) {
+        && (want[DPFIP_DNAT].allows || want[DPFIP_SNAT].allows)) {
         /* Hardware must never let through what software drops. */
         reason = xasprintf("%s is applied in software only (%s takes no "
                            "allow-lists)",
-                           want[DPFIP_DNAT].filtered ? "dpfip-ingress"
+                           want[DPFIP_DNAT].allows ? "dpfip-ingress"
                                                      : "dpfip-egress",
                            provider->name);
     }

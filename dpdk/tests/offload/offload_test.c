@@ -1090,8 +1090,9 @@ test_allow_list(void)
     uint64_t m0;
     int ret;
 
+    memset(allows, 0, sizeof allows);
     spec_init(&s, DPFIP_DNAT, true, up, rep0);
-    s.filtered = true;
+    s.allows = allows;
     ret = install(&s, &dnat4, &error);
     check(ret == EINVAL && error && strstr(error, "0 allow-list entries"),
           "an allow-list without entries is refused: %s",
@@ -1099,7 +1100,6 @@ test_allow_list(void)
     free(error);
     error = NULL;
 
-    memset(allows, 0, sizeof allows);
     allows[0].ip_proto = IPPROTO_UDP;
     allows[0].port = 5002;
     allows[0].port_mask = 0xffff;
