@@ -443,15 +443,19 @@ bool
 dpfip_filter_equal(const struct dpfip_filter *a, const struct dpfip_filter *b)
 {
     return (a == b
-            || (a && b && a->n == b->n
+            || (a && b && a->pipeline == b->pipeline && a->n == b->n
                 && !memcmp(a->items, b->items, a->n * sizeof *a->items)));
 }
 
-/* Whether some item of 'filter' can allow traffic of a FIP of 'family'. */
+/* Whether some item of 'filter' can allow traffic of a FIP of 'family'
+ * (the bridge's flows can allow anything). */
 bool
 dpfip_filter_applies(const struct dpfip_filter *filter,
                      enum dpfip_family family)
 {
+    if (filter->pipeline) {
+        return true;
+    }
     for (size_t i = 0; i < filter->n; i++) {
         if (filter->items[i].family[family]) {
             return true;
@@ -480,6 +484,9 @@ filter_proto_name(const struct dpfip_filter_item *item)
 void
 dpfip_filter_format(const struct dpfip_filter *filter, struct ds *s)
 {
+    if (filter->pipeline) {
+        ds_put_cstr(s, "pipeline");
+    }
     for (size_t i = 0; i < filter->n; i++) {
         const struct dpfip_filter_item *item = &filter->items[i];
 
@@ -554,6 +561,10 @@ parse_filter_item(const char *key, const char *item_,
     } else if (!strcmp(copy, "icmp6")) {
         item->nw_proto = IPPROTO_ICMPV6;
         item->family[DPFIP_IPV4] = false;
+    } else if (!strcmp(copy, "pipeline")) {
+        error = xasprintf("%s: 'pipeline' stands alone (the bridge's flows "
+                          "filter), not in a list", key);
+        goto out;
     } else if (strcmp(copy, "ip")) {
         error = xasprintf("%s: '%s': '%s' is not a protocol (tcp, udp, icmp, "
                           "icmp6 or ip)", key, item_, copy);
@@ -622,6 +633,14 @@ dpfip_filter_parse(const char *key, const char *value,
     size_t n = 0;
 
     *filterp = NULL;
+    if (!strcmp(value, "pipeline")) {
+        struct dpfip_filter *filter = xzalloc(sizeof *filter);
+
+        ovs_refcount_init(&filter->ref_cnt);
+        filter->pipeline = true;
+        *filterp = filter;
+        return NULL;
+    }
     FOR_EACH_TOKEN (token, save, copy, value) {
         if (n >= MAX_FILTER_ITEMS) {
             if (!errors.length) {

@@ -164,7 +164,9 @@ void dpfip_bridge_cfg_destroy(struct dpfip_bridge_cfg *);
 
 /* Interface other_config:dpfip-ingress and dpfip-egress: a stateless
  * allow-list for one direction of the interface's FIP traffic, a list of
- * PROTOCOL[:PORT[-PORT]][@PREFIX] items.  What no item allows is dropped,
+ * PROTOCOL[:PORT[-PORT]][@PREFIX] items, or "pipeline": the bridge's own
+ * flows decide instead (see struct dpfip_filter).  What no item allows is
+ * dropped,
  * except what the VM needs for the connections of the other direction:
  * TCP segments with ACK or RST, ICMP echo replies and ICMP errors.  An
  * item's port is the destination port (inbound: the VM's service; outbound:
@@ -180,6 +182,9 @@ struct dpfip_filter_item {
 /* Immutable and reference counted, like 'struct dpfip_prefixes'. */
 struct dpfip_filter {
     struct ovs_refcount ref_cnt;
+    bool pipeline;                      /* "pipeline": after the rewrite the
+                                         * packet goes to table 0, whose
+                                         * flows filter it; no items. */
     size_t n;
     struct dpfip_filter_item items[];
 };

@@ -479,14 +479,12 @@ dpfip_neigh_hairpin(const struct dpfip_xbridge *xb, const struct flow *flow,
         return false;
     }
     if (packet) {
-        struct dpfip_event *ev = event_create(EV_INJECT, xb->ofproto);
-
         memset(&d, 0, sizeof d);
         d.reply = true;
         d.reply_mac = xb->ext_mac;
-        ev->port = xb->uplink_port;
-        ev->packet = compose_reply(xb, xb->uplink_port, flow, &d);
-        queue_event(ev);
+        dpfip_neigh_queue_inject(xb->ofproto, xb->uplink_port,
+                                 compose_reply(xb, xb->uplink_port, flow,
+                                               &d));
     }
     return true;
 }
@@ -496,6 +494,17 @@ dpfip_neigh_queue_send(const struct ofproto_dpif *ofproto, ofp_port_t port,
                        struct dp_packet *packet)
 {
     struct dpfip_event *ev = event_create(EV_SEND, ofproto);
+
+    ev->port = port;
+    ev->packet = packet;
+    queue_event(ev);
+}
+
+void
+dpfip_neigh_queue_inject(const struct ofproto_dpif *ofproto,
+                         ofp_port_t port, struct dp_packet *packet)
+{
+    struct dpfip_event *ev = event_create(EV_INJECT, ofproto);
 
     ev->port = port;
     ev->packet = packet;

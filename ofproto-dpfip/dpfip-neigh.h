@@ -114,6 +114,11 @@ void dpfip_neigh_wait_queue(void);
 void dpfip_neigh_queue_send(const struct ofproto_dpif *, ofp_port_t port,
                             struct dp_packet *packet);
 
+/* The same, but the main thread hands 'packet' to table 0 of the bridge as
+ * if it came in on 'port': the bridge's flows decide where it goes. */
+void dpfip_neigh_queue_inject(const struct ofproto_dpif *, ofp_port_t port,
+                              struct dp_packet *packet);
+
 /* The translation side is dpfip_should_process_flow() and
  * dpfip_process_packet(), declared in dpfip.h, and this, for an ARP request
  * or neighbor solicitation leaving 'xb''s bridge through its uplink (see

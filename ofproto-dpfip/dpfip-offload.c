@@ -544,6 +544,15 @@ build_spec(const struct dpfip_fip *fip, enum dpfip_direction dir, int uplink,
     const struct dpfip_rewrite *rw = &fip->rw;
     size_t n = 0;
 
+    if (rw->filter[dir] && rw->filter[dir]->pipeline) {
+        /* The bridge's flows decide: no rule made ahead of the first
+         * packet can know what they will say. */
+        *reason = xasprintf("%s=pipeline: the bridge's flows decide, not "
+                            "offloaded proactively",
+                            dir == DPFIP_DNAT ? "dpfip-ingress"
+                                              : "dpfip-egress");
+        return false;
+    }
     if (rw->uplink_vlan) {
         /* Issue 12: the provider has room for it (build_l2()). */
         *reason = xstrdup("a VLAN-tagged uplink is not offloaded");

@@ -515,6 +515,34 @@ put_dpfip(struct ofpbuf *ofpacts, enum dpfip_direction direction,
     a->fip = *fip;
 }
 
+/* Whether direction 'dir' of 'rw' is handed to the bridge's flows
+ * (dpfip-ingress=pipeline, dpfip-egress=pipeline). */
+static bool
+uses_pipeline(const struct dpfip_rewrite *rw, enum dpfip_direction dir)
+{
+    return rw->filter[dir] && rw->filter[dir]->pipeline;
+}
+
+/* After the rewrite: out of 'port' or, under "pipeline", to table 0 as if
+ * from 'in_port' (the uplink for DNAT, also for a packet turned around
+ * there, and the VM's port for SNAT), where the bridge's flows decide.
+ * Translation enters dpfip only where a packet enters a bridge, so the
+ * resubmitted packet is not dpfip's again. */
+static void
+put_forward(struct ofpbuf *ofpacts, const struct dpfip_rewrite *rw,
+            enum dpfip_direction dir, ofp_port_t in_port, ofp_port_t port)
+{
+    if (uses_pipeline(rw, dir)) {
+        struct ofpact_resubmit *resubmit = ofpact_put_RESUBMIT(ofpacts);
+
+        resubmit->in_port = in_port;
+        resubmit->table_id = 0;
+        resubmit->with_ct_orig = false;
+    } else {
+        ofpact_put_OUTPUT(ofpacts)->port = port;
+    }
+}
+
 static bool
 ingress_dnat(const struct dpfip_xbridge *xb, const struct flow *flow,
              struct flow_wildcards *wc, struct ofpbuf *ofpacts)
@@ -537,7 +565,8 @@ ingress_dnat(const struct dpfip_xbridge *xb, const struct flow *flow,
         ofpact_put_STRIP_VLAN(ofpacts);
     }
     put_dpfip(ofpacts, DPFIP_DNAT, &xfip->rw.floating);
-    ofpact_put_OUTPUT(ofpacts)->port = xfip->rw.vm_port;
+    put_forward(ofpacts, &xfip->rw, DPFIP_DNAT, xfip->rw.uplink_port,
+                xfip->rw.vm_port);
     return true;
 }
 
@@ -577,7 +606,8 @@ snat(const struct dpfip_xport *xp, const struct flow *flow,
         vid->vlan_vid = xfip->rw.uplink_vlan;
         vid->push_vlan_if_needed = true;
     }
-    ofpact_put_OUTPUT(ofpacts)->port = xfip->rw.uplink_port;
+    put_forward(ofpacts, &xfip->rw, DPFIP_SNAT, xfip->rw.vm_port,
+                xfip->rw.uplink_port);
     return true;
 }
 
@@ -827,8 +857,16 @@ translate_icmp_error(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
             return xlate_drop(xfip, dir, stats, xcache,
                               "ICMP error about another address");
         }
-        dpfip_neigh_queue_send(xfip->ofproto,
-                               dnat ? rw->vm_port : rw->uplink_port, error);
+        if (uses_pipeline(rw, dir)) {
+            /* To the bridge's flows, as put_forward() hands the others. */
+            dpfip_neigh_queue_inject(xfip->ofproto,
+                                     dnat ? rw->uplink_port : rw->vm_port,
+                                     error);
+        } else {
+            dpfip_neigh_queue_send(xfip->ofproto,
+                                   dnat ? rw->vm_port : rw->uplink_port,
+                                   error);
+        }
         COVERAGE_INC(dpfip_icmp_translated);
     }
     credit_forwarded(xfip, dir, stats, xcache);
@@ -866,7 +904,8 @@ filter_is_reply(enum dpfip_family family, const struct flow *flow,
 
 /* Whether 'filter' lets the packet in 'flow' (before its rewrite) through
  * in direction 'dir'.  Non-first fragments carry no ports or flags: they
- * pass if an item allows their protocol and remote address. */
+ * pass if an item allows their protocol and remote address.  Under
+ * "pipeline", the bridge's flows filter instead. */
 static bool
 filter_allows(const struct dpfip_filter *filter, enum dpfip_direction dir,
               enum dpfip_family family, const struct flow *flow,
@@ -874,7 +913,7 @@ filter_allows(const struct dpfip_filter *filter, enum dpfip_direction dir,
 {
     bool later_fragment;
 
-    if (!filter) {
+    if (!filter || filter->pipeline) {
         return true;
     }
     WC_MASK_FIELD(wc, nw_proto);
@@ -1058,7 +1097,10 @@ dpfip_xlate_action(const struct ofpact_dpfip *a,
         return translate_icmp_error(xfip, dir, flow, packet, slow, stats,
                                     xcache);
     }
-    if (odp_actions) {
+    if (odp_actions && !uses_pipeline(rw, dir)) {
+        /* Under "pipeline" the bridge's flows may still drop the packet:
+         * OVS's masked sets, committed only where it leaves, then leave no
+         * rewrite behind in a dropping datapath flow. */
         put_fused_rewrite(rw, dnat, flow, base_flow, odp_actions);
     }
 

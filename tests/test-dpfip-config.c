@@ -480,6 +480,9 @@ test_filters(void)
         { "tcp@not-an-address", NULL, "is not an IPv4 or IPv6 address" },
         { "", NULL, "has no item" },
         { " , ", NULL, "has no item" },
+        { "pipeline", "pipeline", NULL },
+        { "pipeline,tcp:22", NULL, "'pipeline' stands alone" },
+        { "tcp:22 pipeline", NULL, "'pipeline' stands alone" },
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -541,6 +544,22 @@ test_filters(void)
     CHECK(!error && !dpfip_iface_cfg_equal(&cfg, &cfg2), "differ: %s",
           error);
     free(error);
+    dpfip_iface_cfg_destroy(&cfg2);
+
+    /* "pipeline" applies to both families and is not the empty list. */
+    error = iface(&cfg2, (const char *[]) {
+                      "attached-mac=02:00:00:00:00:05", NULL },
+                  (const char *[]) { "dpfip-ingress=pipeline", NULL });
+    CHECK(!error && cfg2.ingress && cfg2.ingress->pipeline
+          && !cfg2.ingress->n && !cfg2.egress, "pipeline: %s", error);
+    free(error);
+    for (int family = 0; family < DPFIP_N_FAMILIES; family++) {
+        error = dpfip_iface_cfg_check_family(&cfg2, family);
+        CHECK(!error, "pipeline, %s: %s", dpfip_family_to_string(family),
+              error);
+        free(error);
+    }
+    CHECK(!dpfip_iface_cfg_equal(&cfg, &cfg2), "pipeline equals a list");
     dpfip_iface_cfg_destroy(&cfg2);
 
     /* A bad filter makes the interface invalid, naming the key. */
