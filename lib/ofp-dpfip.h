@@ -56,6 +56,9 @@ struct ofpact_dpfip {
     OFPACT_PADDED_MEMBERS(
         struct ofpact ofpact;
         uint8_t direction;          /* enum dpfip_direction. */
+        bool len_checked;           /* After dpfip's own check_pkt_larger
+                                     * (see dpfip-xlate.c); never on the
+                                     * wire. */
         struct in6_addr fip;        /* IPv4 floating IPs are IPv4-mapped. */
     );
 };

@@ -1042,11 +1042,13 @@ dpfip_iface_cfg_parse(const struct smap *external_ids,
         add_error(&errors, dpfip_filter_parse("dpfip-egress", egress,
                                               &cfg->egress));
     }
+    add_error(&errors, parse_uint(other_config, "dpfip-mtu", DPFIP_MIN_MTU,
+                                  UINT16_MAX, &cfg->mtu));
     return finish_errors(&errors);
 }
 
 /* Why a FIP of 'family' cannot work with the interface's filters (an
- * allow-list with nothing for its family), or NULL. */
+ * allow-list with nothing for its family) or its dpfip-mtu, or NULL. */
 char *
 dpfip_iface_cfg_check_family(const struct dpfip_iface_cfg *cfg,
                              enum dpfip_family family)
@@ -1058,6 +1060,10 @@ dpfip_iface_cfg_check_family(const struct dpfip_iface_cfg *cfg,
     if (cfg->egress && !dpfip_filter_applies(cfg->egress, family)) {
         return xasprintf("dpfip-egress: no item applies to %s",
                          dpfip_family_to_string(family));
+    }
+    if (family == DPFIP_IPV6 && cfg->mtu && cfg->mtu < DPFIP_MIN_MTU_IPV6) {
+        return xasprintf("dpfip-mtu: %u is below IPv6's minimum MTU (%d)",
+                         cfg->mtu, DPFIP_MIN_MTU_IPV6);
     }
     return NULL;
 }
@@ -1074,7 +1080,8 @@ dpfip_iface_cfg_equal(const struct dpfip_iface_cfg *a,
                 || eth_addr_equals(a->router_mac, b->router_mac))
             && dpfip_prefixes_equal(a->internal, b->internal)
             && dpfip_filter_equal(a->ingress, b->ingress)
-            && dpfip_filter_equal(a->egress, b->egress));
+            && dpfip_filter_equal(a->egress, b->egress)
+            && a->mtu == b->mtu);
 }
 
 void

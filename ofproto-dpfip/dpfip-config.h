@@ -211,7 +211,12 @@ struct dpfip_iface_cfg {
     struct dpfip_prefixes *internal;    /* dpfip-internal, or NULL. */
     struct dpfip_filter *ingress;       /* dpfip-ingress, or NULL: all. */
     struct dpfip_filter *egress;        /* dpfip-egress, or NULL: all. */
+    unsigned int mtu;                   /* dpfip-mtu, or 0: the port's. */
 };
+
+/* The smallest dpfip-mtu, and the smallest for IPv6 (RFC 8200 5). */
+#define DPFIP_MIN_MTU 68
+#define DPFIP_MIN_MTU_IPV6 1280
 
 char *dpfip_iface_cfg_parse(const struct smap *external_ids,
                             const struct smap *other_config,

@@ -176,9 +176,22 @@ quote_size(const struct dp_packet *packet, size_t max, size_t headers)
     return MIN(dp_packet_l3_size(packet), max - headers);
 }
 
+/* Destination unreachable: fragmentation needed and DF set (RFC 792). */
+#define ICMP4_CODE_FRAG_NEEDED 4
+
+/* An ICMP error of 'type' and 'code' about 'orig', with 'rest' (the second
+ * 32 bits of the ICMP header: the next-hop MTU of a fragmentation needed,
+ * the MTU of an ICMPv6 packet too big). */
+struct router_error {
+    uint8_t type;
+    uint8_t code;
+    uint32_t rest;
+};
+
 static struct dp_packet *
-time_exceeded_ipv4(const struct dp_packet *orig, const struct eth_addr *eth,
-                   const struct eth_addr *eth_src, const struct in6_addr *src)
+router_error_ipv4(const struct dp_packet *orig, const struct eth_addr *eth,
+                  const struct eth_addr *eth_src, const struct in6_addr *src,
+                  const struct router_error *e)
 {
     const struct ip_header *onh = dp_packet_l3(orig);
     size_t quote = MIN(quote_size(orig, ICMP4_ERROR_MAX,
@@ -201,16 +214,18 @@ time_exceeded_ipv4(const struct dp_packet *orig, const struct eth_addr *eth,
 
     icmp = (struct icmp_header *) (nh + 1);
     dp_packet_set_l4(packet, icmp);
-    icmp->icmp_type = ICMP4_TIME_EXCEEDED;
-    icmp->icmp_code = 0;            /* TTL exceeded in transit. */
+    icmp->icmp_type = e->type;
+    icmp->icmp_code = e->code;
+    put_16aligned_be32(&icmp->icmp_fields.gateway, htonl(e->rest));
     memcpy(icmp + 1, onh, quote);
     icmp->icmp_csum = csum(icmp, ICMP_HEADER_LEN + quote);
     return packet;
 }
 
 static struct dp_packet *
-time_exceeded_ipv6(const struct dp_packet *orig, const struct eth_addr *eth,
-                   const struct eth_addr *eth_src, const struct in6_addr *src)
+router_error_ipv6(const struct dp_packet *orig, const struct eth_addr *eth,
+                  const struct eth_addr *eth_src, const struct in6_addr *src,
+                  const struct router_error *e)
 {
     const struct ovs_16aligned_ip6_hdr *onh = dp_packet_l3(orig);
     size_t quote = quote_size(orig, ICMP6_ERROR_MAX,
@@ -227,8 +242,9 @@ time_exceeded_ipv6(const struct dp_packet *orig, const struct eth_addr *eth,
     icmp = compose_ipv6(packet, IPPROTO_ICMPV6, src, &dst, 0, 0,
                         ICMP_ERROR_TTL, l4_size);
     nh = dp_packet_l3(packet);      /* compose_ipv6() may move the data. */
-    icmp->icmp6_base.icmp6_type = ICMP6_TIME_EXCEEDED;
-    icmp->icmp6_base.icmp6_code = ICMP6_TIME_EXCEED_TRANSIT;
+    icmp->icmp6_base.icmp6_type = e->type;
+    icmp->icmp6_base.icmp6_code = e->code;
+    put_16aligned_be32(&icmp->icmp6_data.be32[0], htonl(e->rest));
     memcpy(icmp + 1, onh, quote);
     /* compose_ipv6() updated the zero checksum for the addresses. */
     icmp->icmp6_base.icmp6_cksum = 0;
@@ -242,23 +258,55 @@ time_exceeded_ipv6(const struct dp_packet *orig, const struct eth_addr *eth,
  * packet of 'family' with its L2 and L3 offsets set, from 'eth_src' and
  * 'ip_src' back to where 'orig' came from, tagged with VLAN 'vlan' unless
  * it is 0.  The caller checked dpfip_icmp_may_answer(). */
-struct dp_packet *
-dpfip_icmp_time_exceeded(const struct dp_packet *orig,
-                         enum dpfip_family family,
-                         const struct eth_addr *eth_src,
-                         const struct in6_addr *ip_src, uint16_t vlan)
+static struct dp_packet *
+router_error(const struct dp_packet *orig, enum dpfip_family family,
+             const struct eth_addr *eth_src, const struct in6_addr *ip_src,
+             uint16_t vlan, const struct router_error *e)
 {
     const struct eth_header *eh = dp_packet_eth(orig);
     struct eth_addr eth_dst = eh ? eh->eth_src : eth_addr_zero;
     struct dp_packet *packet;
 
     packet = (family == DPFIP_IPV4
-              ? time_exceeded_ipv4(orig, &eth_dst, eth_src, ip_src)
-              : time_exceeded_ipv6(orig, &eth_dst, eth_src, ip_src));
+              ? router_error_ipv4(orig, &eth_dst, eth_src, ip_src, e)
+              : router_error_ipv6(orig, &eth_dst, eth_src, ip_src, e));
     if (vlan) {
         eth_push_vlan(packet, htons(ETH_TYPE_VLAN_8021Q), htons(vlan));
     }
     return packet;
+}
+
+struct dp_packet *
+dpfip_icmp_time_exceeded(const struct dp_packet *orig,
+                         enum dpfip_family family,
+                         const struct eth_addr *eth_src,
+                         const struct in6_addr *ip_src, uint16_t vlan)
+{
+    struct router_error e = {
+        .type = family == DPFIP_IPV4 ? ICMP4_TIME_EXCEEDED
+                                     : ICMP6_TIME_EXCEEDED,
+        .code = 0,              /* In transit, ICMP and ICMPv6 alike. */
+    };
+
+    return router_error(orig, family, eth_src, ip_src, vlan, &e);
+}
+
+/* Returns a new ICMP fragmentation needed (ICMPv6 packet too big) naming
+ * 'mtu', otherwise as dpfip_icmp_time_exceeded(). */
+struct dp_packet *
+dpfip_icmp_too_big(const struct dp_packet *orig, enum dpfip_family family,
+                   const struct eth_addr *eth_src,
+                   const struct in6_addr *ip_src, uint16_t vlan,
+                   uint16_t mtu)
+{
+    struct router_error e = {
+        .type = family == DPFIP_IPV4 ? ICMP4_DST_UNREACH
+                                     : ICMP6_PACKET_TOO_BIG,
+        .code = family == DPFIP_IPV4 ? ICMP4_CODE_FRAG_NEEDED : 0,
+        .rest = mtu,            /* IPv4: 16 unused bits, then the MTU. */
+    };
+
+    return router_error(orig, family, eth_src, ip_src, vlan, &e);
 }
 
 /* Translation of ICMP errors. */

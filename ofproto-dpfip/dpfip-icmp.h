@@ -19,14 +19,16 @@
 
 /* ICMP errors that dpfip sends as the router of a FIP's hop.
  *
- * Only time exceeded so far: a packet whose TTL (hop limit) would reach 0
- * at the FIP's hop is answered with an ICMP time exceeded (ICMPv6 time
- * exceeded), as a router does (RFC 1812 5.3.1, RFC 4443 3.3), so that
- * traceroute shows the hop.  Never about an ICMP error, a non-first
- * fragment, a packet from a multicast, broadcast or unspecified source or
- * one to a multicast or broadcast address (RFC 1812 4.3.2.7, RFC 4443
- * 2.4 e).  The error quotes as much of the packet as fits in 576 bytes
- * (IPv4) or 1280 bytes (IPv6).
+ * A packet whose TTL (hop limit) would reach 0 at the FIP's hop is answered
+ * with an ICMP time exceeded (ICMPv6 time exceeded), as a router does (RFC
+ * 1812 5.3.1, RFC 4443 3.3), so that traceroute shows the hop; one larger
+ * than the next hop's MTU with an ICMP fragmentation needed (ICMPv6 packet
+ * too big, RFC 1191, RFC 4443 3.2), so that path MTU discovery works.
+ * Never about an ICMP error, a non-first fragment, a packet from a
+ * multicast, broadcast or unspecified source or one to a multicast or
+ * broadcast address (RFC 1812 4.3.2.7, RFC 4443 2.4 e).  The error
+ * quotes as much of the packet as fits in 576 bytes (IPv4) or 1280 bytes
+ * (IPv6).
  *
  * Composing is pure and thread-safe; handler threads do it.  The rate
  * limit is one token bucket for the whole process, 1000 errors per second
@@ -47,6 +49,11 @@ struct dp_packet *dpfip_icmp_time_exceeded(const struct dp_packet *,
                                            const struct eth_addr *eth_src,
                                            const struct in6_addr *ip_src,
                                            uint16_t vlan);
+struct dp_packet *dpfip_icmp_too_big(const struct dp_packet *,
+                                     enum dpfip_family,
+                                     const struct eth_addr *eth_src,
+                                     const struct in6_addr *ip_src,
+                                     uint16_t vlan, uint16_t mtu);
 
 /* ICMP errors about a packet that went through a FIP (RFC 5508 4.2, as a
  * NAT translates them): destination unreachable (fragmentation needed

@@ -553,6 +553,15 @@ build_spec(const struct dpfip_fip *fip, enum dpfip_direction dir, int uplink,
                                               : "dpfip-egress");
         return false;
     }
+    if (rw->mtu[dir]) {
+        /* No rule can match on a packet's length. */
+        *reason = xasprintf("packets larger than %"PRIu16" bytes %s must "
+                            "get an ICMP error from software (no rule "
+                            "matches on length)", rw->mtu[dir],
+                            dir == DPFIP_DNAT ? "to the VM"
+                                              : "out of the uplink");
+        return false;
+    }
     if (rw->uplink_vlan) {
         /* Issue 12: the provider has room for it (build_l2()). */
         *reason = xstrdup("a VLAN-tagged uplink is not offloaded");

@@ -98,6 +98,9 @@ struct dpfip_rewrite {
     struct dpfip_filter *filter[DPFIP_N_DIRECTIONS];   /* dpfip-ingress,
                                          * dpfip-egress: references, NULL
                                          * allows all. */
+    uint16_t mtu[DPFIP_N_DIRECTIONS];   /* Largest IP packet each way (the
+                                         * VM's, the uplink's), 0 if no
+                                         * larger one can arrive. */
 };
 
 bool dpfip_rewrite_equal(const struct dpfip_rewrite *,
@@ -115,6 +118,7 @@ struct dpfip_bridge {
     char *error;                        /* Why its FIPs cannot work. */
 
     ofp_port_t uplink_port;             /* OFPP_NONE if unknown. */
+    int uplink_mtu;                     /* Its netdev's MTU, 0 if none. */
     struct eth_addr ext_mac;            /* Effective external MAC. */
 
     struct hmap ifaces;                 /* "struct dpfip_iface"s, by name. */
@@ -134,6 +138,7 @@ struct dpfip_iface {
     struct dpfip_bridge *br;
     char *name;
     ofp_port_t ofp_port;                /* OFPP_NONE if not a port (yet). */
+    int port_mtu;                       /* Its netdev's MTU, 0 if none. */
     char *fips_value;                   /* dpfip-fips, as last applied. */
     char *signature;                    /* Its other keys, as last parsed. */
     struct dpfip_iface_cfg cfg;

@@ -333,6 +333,19 @@ show_bridge_text(struct ds *s, const struct dpfip_bridge *br,
             put_filter(s, iface->cfg.egress);
             ds_put_char(s, '\n');
         }
+        if (fip->state == DPFIP_ACTIVE
+            && (fip->rw.mtu[DPFIP_DNAT] || fip->rw.mtu[DPFIP_SNAT])) {
+            ds_put_cstr(s, "    mtu: ");
+            for (int dir = 0; dir < DPFIP_N_DIRECTIONS; dir++) {
+                ds_put_format(s, "%s ", dir == DPFIP_DNAT ? "in" : "; out");
+                if (fip->rw.mtu[dir]) {
+                    ds_put_format(s, "%"PRIu16, fip->rw.mtu[dir]);
+                } else {
+                    ds_put_cstr(s, "-");
+                }
+            }
+            ds_put_char(s, '\n');
+        }
         if (r->dropped[DPFIP_DNAT] || r->dropped[DPFIP_SNAT]) {
             ds_put_format(s, "    dropped: in %"PRIu64", out %"PRIu64,
                           r->dropped[DPFIP_DNAT], r->dropped[DPFIP_SNAT]);
@@ -421,6 +434,34 @@ json_put_tree(struct ds *s, const char *key, struct json *json, bool *first)
     json_key(s, key, first);
     json_to_ds(json, 0, s);
     json_destroy(json);
+}
+
+/* The limits of dpfip's length checks of an active FIP ('mtu'), null if it
+ * has none. */
+static void
+json_put_mtu(struct ds *s, const struct dpfip_fip *fip, bool *first)
+{
+    const uint16_t *mtu = fip->rw.mtu;
+    bool f = true;
+
+    json_key(s, "mtu", first);
+    if (fip->state != DPFIP_ACTIVE || (!mtu[DPFIP_DNAT]
+                                       && !mtu[DPFIP_SNAT])) {
+        ds_put_cstr(s, "null");
+        return;
+    }
+    ds_put_char(s, '{');
+    for (int dir = 0; dir < DPFIP_N_DIRECTIONS; dir++) {
+        const char *key = dir == DPFIP_DNAT ? "in" : "out";
+
+        if (mtu[dir]) {
+            json_put_uint(s, key, mtu[dir], &f);
+        } else {
+            json_key(s, key, &f);
+            ds_put_cstr(s, "null");
+        }
+    }
+    ds_put_char(s, '}');
 }
 
 static void
@@ -518,6 +559,7 @@ show_bridge_json(struct ds *s, const struct dpfip_bridge *br,
         json_put_uint(s, "out_filtered", r->filtered[DPFIP_SNAT], &f);
         json_put_filter(s, "ingress", iface->cfg.ingress, &f);
         json_put_filter(s, "egress", iface->cfg.egress, &f);
+        json_put_mtu(s, fip, &f);
         json_put_uint(s, "offloaded_packets", r->offloaded_packets, &f);
         json_put_uint(s, "announcements", fip->announcement.n_sent, &f);
         ds_put_char(s, '}');

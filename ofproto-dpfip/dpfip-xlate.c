@@ -28,12 +28,16 @@
 #include "flow.h"
 #include "hash.h"
 #include "netdev-offload.h"
+#include "netlink.h"
+#include "odp-util.h"
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-dpif-xlate-cache.h"
 #include "openvswitch/ofp-actions.h"
+#include "openvswitch/meta-flow.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
 #include "ovs-rcu.h"
+#include "ovs-thread.h"
 
 /* Translation: which packets are FIP traffic, and the dpfip action.
  *
@@ -61,6 +65,7 @@ COVERAGE_DEFINE(dpfip_xlate_drop);
 COVERAGE_DEFINE(dpfip_icmp_time_exceeded);
 COVERAGE_DEFINE(dpfip_icmp_rate_limited);
 COVERAGE_DEFINE(dpfip_icmp_translated);
+COVERAGE_DEFINE(dpfip_icmp_too_big);
 
 static struct cmap xbridges = CMAP_INITIALIZER;
 static struct cmap xports = CMAP_INITIALIZER;
@@ -505,14 +510,52 @@ is_internal(const struct dpfip_prefixes *internal, enum dpfip_family family,
     return false;
 }
 
+/* Packets larger than a FIP direction's limit (dpfip_rewrite's 'mtu'): the
+ * datapath tells them apart with OVS's check_pkt_larger, whose "greater"
+ * and "less or equal" branches OVS translates apart, the rest of the
+ * actions in each.  It writes this bit, which the dpfip action reads and
+ * clears again.  Registers are zero where a packet enters a bridge, which
+ * is where dpfip puts the check, so the bridge's flows never see it set. */
+static const struct mf_subfield *
+len_bit(void)
+{
+    static struct mf_subfield bit;
+    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
+
+    if (ovsthread_once_start(&once)) {
+        bit.field = mf_from_id(MFF_REG0);
+        bit.ofs = 0;
+        bit.n_bits = 1;
+        ovsthread_once_done(&once);
+    }
+    return &bit;
+}
+
+/* Checks the packet against 'mtu' (an IP packet's largest size) as it is
+ * when the check runs: untagged. */
+static void
+put_len_check(struct ofpbuf *ofpacts, uint16_t mtu)
+{
+    struct ofpact_check_pkt_larger *check;
+
+    check = ofpact_put_CHECK_PKT_LARGER(ofpacts);
+    check->dst = *len_bit();
+    check->pkt_len = mtu + ETH_HEADER_LEN;
+}
+
 static void
 put_dpfip(struct ofpbuf *ofpacts, enum dpfip_direction direction,
-          const struct in6_addr *fip)
+          const struct in6_addr *fip, uint16_t mtu)
 {
-    struct ofpact_dpfip *a = ofpact_put_DPFIP(ofpacts);
+    struct ofpact_dpfip *a;
 
+    if (mtu) {
+        put_len_check(ofpacts, mtu);
+    }
+    a = ofpact_put_DPFIP(ofpacts);
     a->direction = direction;
     a->fip = *fip;
+    a->len_checked = mtu != 0;
 }
 
 /* Whether direction 'dir' of 'rw' is handed to the bridge's flows
@@ -543,9 +586,13 @@ put_forward(struct ofpbuf *ofpacts, const struct dpfip_rewrite *rw,
     }
 }
 
+/* The DNAT of a packet that enters the bridge from its uplink or, if
+ * 'hairpin', leaves it there (its registers are the bridge's: no length
+ * check, see len_bit()). */
 static bool
 ingress_dnat(const struct dpfip_xbridge *xb, const struct flow *flow,
-             struct flow_wildcards *wc, struct ofpbuf *ofpacts)
+             struct flow_wildcards *wc, bool hairpin,
+             struct ofpbuf *ofpacts)
 {
     const struct dpfip_xfip *xfip;
     enum dpfip_family family;
@@ -564,7 +611,8 @@ ingress_dnat(const struct dpfip_xbridge *xb, const struct flow *flow,
     if (xb->uplink_vlan) {
         ofpact_put_STRIP_VLAN(ofpacts);
     }
-    put_dpfip(ofpacts, DPFIP_DNAT, &xfip->rw.floating);
+    put_dpfip(ofpacts, DPFIP_DNAT, &xfip->rw.floating,
+              hairpin ? 0 : xfip->rw.mtu[DPFIP_DNAT]);
     put_forward(ofpacts, &xfip->rw, DPFIP_DNAT, xfip->rw.uplink_port,
                 xfip->rw.vm_port);
     return true;
@@ -599,7 +647,8 @@ snat(const struct dpfip_xport *xp, const struct flow *flow,
     if (flow->nw_ttl <= 1 && !xp->answered.has[family]) {
         return false;
     }
-    put_dpfip(ofpacts, DPFIP_SNAT, &xfip->rw.floating);
+    put_dpfip(ofpacts, DPFIP_SNAT, &xfip->rw.floating,
+              xfip->rw.mtu[DPFIP_SNAT]);
     if (xfip->rw.uplink_vlan) {
         struct ofpact_vlan_vid *vid = ofpact_put_SET_VLAN_VID(ofpacts);
 
@@ -654,7 +703,7 @@ dpfip_xlate_ingress(const struct ofproto_dpif *ofproto,
         return false;
     }
     if (in_port == xb->uplink_port) {
-        taken = ingress_dnat(xb, flow, wc, ofpacts);
+        taken = ingress_dnat(xb, flow, wc, false, ofpacts);
     } else {
         xp = dpfip_xport_lookup(ofproto, in_port);
         taken = xp && ingress_snat(xp, flow, wc, ofpacts);
@@ -679,7 +728,7 @@ dpfip_xlate_hairpin(const struct ofproto_dpif *ofproto, ofp_port_t port,
     if (dpfip_neigh_hairpin(xb, flow, wc, packet)) {
         return DPFIP_HAIRPIN_CONSUMED;
     }
-    if (ingress_dnat(xb, flow, wc, ofpacts)) {
+    if (ingress_dnat(xb, flow, wc, true, ofpacts)) {
         COVERAGE_INC(dpfip_xlate_hairpin);
         return DPFIP_HAIRPIN_ACTIONS;
     }
@@ -810,6 +859,110 @@ ttl_expired(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
     }
     return xlate_drop(xfip, dir, stats, xcache,
                       "TTL expired, ICMP time exceeded from the slow path");
+}
+
+/* Reads and clears the bit of dpfip's length check (see len_bit()). */
+static bool
+take_len_bit(struct flow *flow)
+{
+    const struct mf_subfield *bit = len_bit();
+    union mf_subvalue zero;
+    bool set = mf_get_subfield(bit, flow) != 0;
+
+    memset(&zero, 0, sizeof zero);
+    mf_write_subfield_flow(bit, &zero, flow);
+    return set;
+}
+
+/* Appends to 'odp_actions' a userspace action that hands the packet, as it
+ * entered the bridge, to a handler thread, which translates it again (an
+ * upcall of the slow path, but for this branch of the flow only). */
+static void
+put_slow_path(const struct ofproto_dpif *ofproto,
+              const struct dpfip_rewrite *rw, enum dpfip_direction dir,
+              const struct flow *flow, struct ofpbuf *odp_actions)
+{
+    ofp_port_t in_port = flow->in_port.ofp_port;
+    struct user_action_cookie cookie;
+    uint32_t pid;
+
+    if (dir == DPFIP_DNAT && rw->uplink_vlan) {
+        /* The check ran after the tag was popped: as it came in. */
+        struct ovs_action_push_vlan vlan = {
+            .vlan_tpid = htons(ETH_TYPE_VLAN_8021Q),
+            .vlan_tci = htons(rw->uplink_vlan | VLAN_CFI),
+        };
+
+        nl_msg_put_unspec(odp_actions, OVS_ACTION_ATTR_PUSH_VLAN, &vlan,
+                          sizeof vlan);
+    }
+    memset(&cookie, 0, sizeof cookie);
+    cookie.type = USER_ACTION_COOKIE_SLOW_PATH;
+    cookie.ofp_in_port = in_port;
+    cookie.ofproto_uuid = ofproto->uuid;
+    cookie.slow_path.reason = SLOW_ACTION;
+    /* The channel OVS's own slow path uses for BFD, LACP and the like. */
+    pid = dpif_port_get_pid(ofproto->backer->dpif, ODPP_NONE);
+    odp_put_userspace_action(pid, &cookie, sizeof cookie, ODPP_NONE, false,
+                             odp_actions, NULL);
+}
+
+static bool
+ipv4_df_is_set(const struct dp_packet *packet)
+{
+    const struct ip_header *nh = dp_packet_l3(packet);
+
+    return nh && (nh->ip_frag_off & htons(IP_DF));
+}
+
+/* A packet in the "greater" branch of dpfip's length check, which is
+ * larger than 'xfip''s limit in direction 'dir'.  DF is not a flow field,
+ * so each such packet goes to a handler thread (put_slow_path()), and there
+ * (a translation with the packet and without statistics: not the one whose
+ * flow is installed) this decides for 'packet': IPv6, or IPv4 with DF set,
+ * is dropped and answered with an ICMPv6 packet too big (ICMP fragmentation
+ * needed) naming the limit, from the FIP towards the provider network and
+ * from the VM's router address (else the FIP) towards the VM; IPv4
+ * without DF goes on as the datapath sends any packet (NULL). */
+static const char *
+too_big(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
+        const struct flow *flow, const struct dp_packet *packet,
+        const struct dpif_flow_stats *stats, struct ofpbuf *odp_actions)
+{
+    const struct dpfip_rewrite *rw = &xfip->rw;
+    uint16_t mtu = rw->mtu[dir];
+    bool dnat = dir == DPFIP_DNAT;
+    struct in6_addr src;
+
+    if (!packet || stats || dp_packet_l3_size(packet) <= mtu) {
+        if (odp_actions) {
+            put_slow_path(xfip->ofproto, rw, dir, flow, odp_actions);
+        }
+        return "larger than the MTU, to a handler thread";
+    }
+    if (rw->family == DPFIP_IPV4 && !ipv4_df_is_set(packet)) {
+        return NULL;
+    }
+    dpfip_xc_stats_add_dropped(xfip->stats, dir, 1);
+    if (!dpfip_icmp_may_answer(packet, rw->family)) {
+        return "larger than the MTU";
+    }
+    if (!dpfip_icmp_rate_allows()) {
+        COVERAGE_INC(dpfip_icmp_rate_limited);
+        return "larger than the MTU, ICMP error rate-limited";
+    }
+    if (!time_exceeded_source(xfip, dir, flow, &src)) {
+        src = rw->floating;
+    }
+    dpfip_neigh_queue_send(xfip->ofproto, flow->in_port.ofp_port,
+                           dpfip_icmp_too_big(packet, rw->family,
+                                              dnat ? &rw->ext_mac
+                                                   : &rw->router_mac,
+                                              &src,
+                                              dnat ? rw->uplink_vlan : 0,
+                                              mtu));
+    COVERAGE_INC(dpfip_icmp_too_big);
+    return "larger than the MTU, ICMP error sent";
 }
 
 /* Whether the packet is an ICMP (ICMPv6) error that dpfip translates (see
@@ -998,9 +1151,11 @@ put_fused_rewrite(const struct dpfip_rewrite *rw, bool dnat,
 }
 
 /* Translates 'a' on 'ofproto' by rewriting 'flow' (and unwildcarding what
- * it reads and writes in 'wc').  If 'odp_actions' is nonnull (see
- * dpfip_xlate_fuses()), also appends the fused datapath action and updates
- * 'base_flow' to match, so that OVS commits no set actions for it.
+ * it reads and writes in 'wc').  'odp_actions' are the translation's
+ * datapath actions: where dpfip_xlate_fuses(), dpfip appends the fused
+ * datapath action and updates 'base_flow' to match, so that OVS commits no
+ * set actions for it; and a packet too big for its way out goes to a
+ * handler thread by a userspace action (too_big()).
  * Credits 'stats', if nonnull, and adds an XC_DPFIP entry to 'xcache', if
  * nonnull, so that the datapath flow's statistics reach the FIP.  'packet'
  * is the packet being translated, if there is one and it may have side
@@ -1084,6 +1239,15 @@ dpfip_xlate_action(const struct ofpact_dpfip *a,
     }
     flow->nw_ttl--;
 
+    if (a->len_checked && take_len_bit(flow)) {
+        const char *why = too_big(xfip, dir, flow, packet, stats,
+                                  odp_actions);
+
+        if (why) {
+            return why;
+        }
+    }
+
     WC_MASK_FIELD(wc, dl_src);
     WC_MASK_FIELD(wc, dl_dst);
     if (dnat) {
@@ -1097,7 +1261,8 @@ dpfip_xlate_action(const struct ofpact_dpfip *a,
         return translate_icmp_error(xfip, dir, flow, packet, slow, stats,
                                     xcache);
     }
-    if (odp_actions && !uses_pipeline(rw, dir)) {
+    if (odp_actions && dpfip_xlate_fuses(ofproto)
+        && !uses_pipeline(rw, dir)) {
         /* Under "pipeline" the bridge's flows may still drop the packet:
          * OVS's masked sets, committed only where it leaves, then leave no
          * rewrite behind in a dropping datapath flow. */

@@ -130,7 +130,8 @@ dpfip_rewrite_equal(const struct dpfip_rewrite *a,
             && dpfip_prefixes_equal(a->internal, b->internal)
             && dpfip_filter_equal(a->filter[DPFIP_DNAT], b->filter[DPFIP_DNAT])
             && dpfip_filter_equal(a->filter[DPFIP_SNAT],
-                                  b->filter[DPFIP_SNAT]));
+                                  b->filter[DPFIP_SNAT])
+            && !memcmp(a->mtu, b->mtu, sizeof a->mtu));
 }
 
 void
@@ -316,6 +317,17 @@ port_lookup(const struct ofproto_dpif *ofproto, const char *name,
         *ofportp = ofport;
     }
     return ofport ? ofport->ofp_port : OFPP_NONE;
+}
+
+/* The MTU of the netdev of 'ofport', or 0 if it has none (a patch port) or
+ * there is no port. */
+static int
+ofport_mtu(const struct ofport *ofport)
+{
+    int mtu;
+
+    return ofport && !netdev_get_mtu(ofport->netdev, &mtu) && mtu > 0
+           ? mtu : 0;
 }
 
 static void
@@ -571,7 +583,7 @@ iface_set_fips(struct dpfip_iface *iface, const char *value)
  * depend on changed. */
 static void
 iface_refresh(struct dpfip_iface *iface, const struct dpfip_iface_cfg *cfg,
-              char *cfg_error, ofp_port_t ofp_port, bool force)
+              char *cfg_error, ofp_port_t ofp_port, int port_mtu, bool force)
 {
     struct dpfip_bridge *br = iface->br;
     struct dpfip_route_ctx ctx;
@@ -588,6 +600,7 @@ iface_refresh(struct dpfip_iface *iface, const struct dpfip_iface_cfg *cfg,
     }
 
     bool changed = (force || ofp_port != iface->ofp_port
+                    || port_mtu != iface->port_mtu
                     || !nullable_string_is_equal(error, iface->error)
                     || !dpfip_iface_cfg_equal(cfg, &iface->cfg)
                     || !eth_addr_equals(ctx.router_mac,
@@ -612,6 +625,7 @@ iface_refresh(struct dpfip_iface *iface, const struct dpfip_iface_cfg *cfg,
     free(iface->error);
     iface->error = error;
     iface->ofp_port = ofp_port;
+    iface->port_mtu = port_mtu;
 
     if (!error && !br->error && ofp_port != OFPP_NONE
         && ofp_port != br->uplink_port) {
@@ -633,7 +647,7 @@ iface_signature(const struct ovsrec_interface *row)
 {
     static const char *const keys[] = {
         "dpfip-mac", "dpfip-router", "dpfip-router-mac", "dpfip-internal",
-        "dpfip-ingress", "dpfip-egress",
+        "dpfip-ingress", "dpfip-egress", "dpfip-mtu",
     };
     struct ds s = DS_EMPTY_INITIALIZER;
 
@@ -650,7 +664,9 @@ iface_configure(struct dpfip_bridge *br, const struct ovsrec_interface *row,
                 const char *value, bool bridge_changed)
 {
     struct dpfip_iface *iface = iface_find(br, row->name);
-    ofp_port_t ofp_port = port_lookup(br->ofproto, row->name, NULL);
+    struct ofport *ofport;
+    ofp_port_t ofp_port = port_lookup(br->ofproto, row->name, &ofport);
+    int port_mtu = ofport_mtu(ofport);
     char *signature = iface_signature(row);
 
     if (!iface) {
@@ -665,12 +681,14 @@ iface_configure(struct dpfip_bridge *br, const struct ovsrec_interface *row,
     }
 
     if (bridge_changed || ofp_port != iface->ofp_port
+        || port_mtu != iface->port_mtu
         || !nullable_string_is_equal(signature, iface->signature)) {
         struct dpfip_iface_cfg cfg;
         char *error = dpfip_iface_cfg_parse(&row->external_ids,
                                             &row->other_config, &cfg);
 
-        iface_refresh(iface, &cfg, error, ofp_port, bridge_changed);
+        iface_refresh(iface, &cfg, error, ofp_port, port_mtu,
+                      bridge_changed);
         free(iface->signature);
         iface->signature = signature;
     } else {
@@ -793,11 +811,13 @@ bridge_set_error(struct dpfip_bridge *br, char *error)
 static char *
 bridge_resolve_uplink(const struct dpfip_bridge *br,
                       const struct dpfip_bridge_cfg *cfg,
-                      ofp_port_t *uplink_port, struct eth_addr *ext_mac)
+                      ofp_port_t *uplink_port, int *uplink_mtu,
+                      struct eth_addr *ext_mac)
 {
     struct ofport *ofport;
 
     *uplink_port = port_lookup(br->ofproto, cfg->uplink, &ofport);
+    *uplink_mtu = ofport_mtu(ofport);
     *ext_mac = eth_addr_zero;
     if (*uplink_port == OFPP_NONE) {
         return xasprintf("dpfip-uplink: bridge has no port '%s'",
@@ -906,13 +926,16 @@ bridge_configure(struct dpfip_bridge *br, const struct ovsrec_bridge *row)
     char *error = dpfip_bridge_cfg_parse(&row->other_config, &cfg);
     ofp_port_t uplink_port = OFPP_NONE;
     struct eth_addr ext_mac = eth_addr_zero;
+    int uplink_mtu = 0;
 
     if (!error) {
-        error = bridge_resolve_uplink(br, &cfg, &uplink_port, &ext_mac);
+        error = bridge_resolve_uplink(br, &cfg, &uplink_port, &uplink_mtu,
+                                      &ext_mac);
     }
     if (dpfip_bridge_cfg_equal(&cfg, &br->cfg)
         && nullable_string_is_equal(error, br->error)
         && uplink_port == br->uplink_port
+        && uplink_mtu == br->uplink_mtu
         && eth_addr_equals(ext_mac, br->ext_mac)) {
         dpfip_bridge_cfg_destroy(&cfg);
         free(error);
@@ -923,6 +946,7 @@ bridge_configure(struct dpfip_bridge *br, const struct ovsrec_bridge *row)
     br->cfg = cfg;
     bridge_set_error(br, error);
     br->uplink_port = uplink_port;
+    br->uplink_mtu = uplink_mtu;
     br->ext_mac = ext_mac;
     bridge_configure_neigh(br);
     if (dpfip_routes_configure(br->routes, br->cfg.announce,
@@ -1193,6 +1217,31 @@ addr_settle_claim(struct dpfip_addr *addr)
     addr->winner = best;
 }
 
+/* The largest IP packet the VM's port takes (dpfip-mtu, or else the port's
+ * MTU), if the uplink can bring a larger one (its MTU is larger, or it has
+ * none, a patch port, and dpfip-mtu says what the VM takes); else 0. */
+static uint16_t
+vm_limit(const struct dpfip_iface *iface, const struct dpfip_bridge *br)
+{
+    int limit = iface->cfg.mtu ? iface->cfg.mtu : iface->port_mtu;
+
+    if (!limit || (br->uplink_mtu ? limit >= br->uplink_mtu
+                                  : !iface->cfg.mtu)) {
+        return 0;
+    }
+    return MIN(limit, UINT16_MAX);
+}
+
+/* The largest IP packet the uplink takes, if the VM's port can send a
+ * larger one; else 0. */
+static uint16_t
+uplink_limit(const struct dpfip_iface *iface, const struct dpfip_bridge *br)
+{
+    return (br->uplink_mtu && iface->port_mtu
+            && br->uplink_mtu < iface->port_mtu
+            ? MIN(br->uplink_mtu, UINT16_MAX) : 0);
+}
+
 static void
 fip_build_rewrite(const struct dpfip_fip *fip, struct eth_addr gw_mac,
                   struct dpfip_rewrite *rw)
@@ -1214,6 +1263,8 @@ fip_build_rewrite(const struct dpfip_fip *fip, struct eth_addr gw_mac,
     rw->internal = iface->ctx.internal;     /* Not a reference: a view. */
     rw->filter[DPFIP_DNAT] = iface->cfg.ingress;    /* Views too. */
     rw->filter[DPFIP_SNAT] = iface->cfg.egress;
+    rw->mtu[DPFIP_DNAT] = vm_limit(iface, br);
+    rw->mtu[DPFIP_SNAT] = uplink_limit(iface, br);
 }
 
 /* Step 3: the state of 'fip' and, if active, its rewrite. */

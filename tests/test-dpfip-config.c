@@ -574,6 +574,69 @@ test_filters(void)
 }
 
 static void
+test_mtu(void)
+{
+    static const struct {
+        const char *value;
+        unsigned int mtu;           /* 0: an error containing 'error'. */
+        const char *error;
+    } cases[] = {
+        { "1400", 1400, NULL },
+        { "68", 68, NULL },
+        { "65535", 65535, NULL },
+        { "67", 0, "dpfip-mtu: '67' is not an integer from 68 to 65535" },
+        { "65536", 0, "not an integer from 68 to 65535" },
+        { "-1400", 0, "not an integer" },
+        { "1400x", 0, "not an integer" },
+        { "", 0, "not an integer" },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct dpfip_iface_cfg cfg;
+        char *kv = xasprintf("dpfip-mtu=%s", cases[i].value);
+        char *error = iface(&cfg, (const char *[]) {
+                                "attached-mac=02:00:00:00:00:05", NULL },
+                            (const char *[]) { kv, NULL });
+
+        if (cases[i].mtu) {
+            CHECK(!error && cfg.mtu == cases[i].mtu, "'%s': %s (%u)",
+                  cases[i].value, error, cfg.mtu);
+        } else {
+            CHECK(contains(error, cases[i].error), "'%s': '%s' should "
+                  "contain '%s'", cases[i].value, error, cases[i].error);
+        }
+        free(error);
+        free(kv);
+        dpfip_iface_cfg_destroy(&cfg);
+    }
+
+    /* Below IPv6's minimum, IPv6 FIPs cannot work; IPv4 ones can. */
+    struct dpfip_iface_cfg cfg, cfg2;
+    char *error = iface(&cfg, (const char *[]) {
+                            "attached-mac=02:00:00:00:00:05", NULL },
+                        (const char *[]) { "dpfip-mtu=1000", NULL });
+    CHECK(!error, "%s", error);
+    free(error);
+    error = dpfip_iface_cfg_check_family(&cfg, DPFIP_IPV4);
+    CHECK(!error, "IPv4, 1000: %s", error);
+    free(error);
+    error = dpfip_iface_cfg_check_family(&cfg, DPFIP_IPV6);
+    CHECK(contains(error, "dpfip-mtu: 1000 is below IPv6's minimum MTU "
+                   "(1280)"), "IPv6, 1000: %s", error);
+    free(error);
+
+    /* Not set: 0, the port's MTU; a change is a change. */
+    error = iface(&cfg2, (const char *[]) {
+                      "attached-mac=02:00:00:00:00:05", NULL },
+                  (const char *[]) { NULL });
+    CHECK(!error && !cfg2.mtu, "default: %s (%u)", error, cfg2.mtu);
+    CHECK(!dpfip_iface_cfg_equal(&cfg, &cfg2), "1000 equals the default");
+    free(error);
+    dpfip_iface_cfg_destroy(&cfg2);
+    dpfip_iface_cfg_destroy(&cfg);
+}
+
+static void
 test_dpfip_config_main(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
 {
     test_macs();
@@ -582,6 +645,7 @@ test_dpfip_config_main(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
     test_iface();
     test_pairs();
     test_filters();
+    test_mtu();
     test_global();
     check_exit();
 }
