@@ -793,24 +793,27 @@ xlate_drop(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
     return xlate_drop__(xfip, dir, false, stats, xcache, why);
 }
 
-/* The address a time exceeded about a packet of 'xfip' in direction 'dir'
- * comes from: towards the provider network, the FIP itself (its router has
- * no address there); towards the VM, the router address dpfip answers on
- * the VM's port, if any.  None for a packet turned around at the uplink
- * (see dpfip_xlate_hairpin()): its sender is behind a router of the bridge
- * (e.g. OVN's), whose NAT the error would have to cross back. */
+/* Where a time exceeded about a packet of 'xfip' in direction 'dir' comes
+ * from ('*src') and goes out ('*port'): towards the provider network, from
+ * the FIP itself (its router has no address there) out of the uplink;
+ * towards the VM, from the router address dpfip answers on the VM's port,
+ * if any, back out of that port.  A packet turned around at the uplink
+ * (see dpfip_xlate_hairpin()) came from inside the bridge, from behind a
+ * router of its own (e.g. OVN's) or another FIP: its error goes out of the
+ * uplink too, where the provider network routes it back to the sender's
+ * address (or dpfip turns it around again, if that is a FIP of the
+ * bridge), across the router's NAT as any packet to that address. */
 static bool
 time_exceeded_source(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
-                     const struct flow *flow, struct in6_addr *src)
+                     const struct flow *flow, struct in6_addr *src,
+                     ofp_port_t *port)
 {
     const struct dpfip_rewrite *rw = &xfip->rw;
     const struct dpfip_xport *xp;
 
     if (dir == DPFIP_DNAT) {
-        if (flow->in_port.ofp_port != rw->uplink_port) {
-            return false;
-        }
         *src = rw->floating;
+        *port = rw->uplink_port;
         return true;
     }
     xp = dpfip_xport_lookup(xfip->ofproto, flow->in_port.ofp_port);
@@ -818,6 +821,7 @@ time_exceeded_source(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
         return false;
     }
     *src = xp->answered.addr[rw->family].addr;
+    *port = flow->in_port.ofp_port;
     return true;
 }
 
@@ -835,8 +839,9 @@ ttl_expired(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
     const struct dpfip_rewrite *rw = &xfip->rw;
     bool dnat = dir == DPFIP_DNAT;
     struct in6_addr src;
+    ofp_port_t port;
 
-    if (!time_exceeded_source(xfip, dir, flow, &src)) {
+    if (!time_exceeded_source(xfip, dir, flow, &src, &port)) {
         return xlate_drop(xfip, dir, stats, xcache, "TTL expired");
     }
     *slow = true;
@@ -844,14 +849,12 @@ ttl_expired(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
         if (dpfip_icmp_rate_allows()) {
             struct dp_packet *error;
 
-            /* Back out of the port the packet came in on. */
             error = dpfip_icmp_time_exceeded(packet, rw->family,
                                              dnat ? &rw->ext_mac
                                                   : &rw->router_mac,
                                              &src,
                                              dnat ? rw->uplink_vlan : 0);
-            dpfip_neigh_queue_send(xfip->ofproto, flow->in_port.ofp_port,
-                                   error);
+            dpfip_neigh_queue_send(xfip->ofproto, port, error);
             COVERAGE_INC(dpfip_icmp_time_exceeded);
         } else {
             COVERAGE_INC(dpfip_icmp_rate_limited);
@@ -933,6 +936,7 @@ too_big(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
     uint16_t mtu = rw->mtu[dir];
     bool dnat = dir == DPFIP_DNAT;
     struct in6_addr src;
+    ofp_port_t port;
 
     if (!packet || stats || dp_packet_l3_size(packet) <= mtu) {
         if (odp_actions) {
@@ -951,10 +955,11 @@ too_big(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
         COVERAGE_INC(dpfip_icmp_rate_limited);
         return "larger than the MTU, ICMP error rate-limited";
     }
-    if (!time_exceeded_source(xfip, dir, flow, &src)) {
+    if (!time_exceeded_source(xfip, dir, flow, &src, &port)) {
         src = rw->floating;
+        port = flow->in_port.ofp_port;
     }
-    dpfip_neigh_queue_send(xfip->ofproto, flow->in_port.ofp_port,
+    dpfip_neigh_queue_send(xfip->ofproto, port,
                            dpfip_icmp_too_big(packet, rw->family,
                                               dnat ? &rw->ext_mac
                                                    : &rw->router_mac,
