@@ -37,6 +37,11 @@
  *     "add 0xff" in its byte, i.e. minus one), csum with only the flags
  *     mlx5e takes (IPv4 header, and TCP or UDP) and mirred egress
  *     redirect to the output port.
+ *   - with an allow-list, one such rewrite rule per entry and protocol
+ *     instead, which also matches the entry's destination port under its
+ *     mask, its remote prefix and its TCP flag (mlx5e takes ports and TCP
+ *     flags under an exact ip_proto TCP or UDP only, which each rewrite
+ *     rule has anyway).
  *
  * Everything no rule takes (other protocols, ICMP and ICMPv6, and so IPv6
  * neighbor discovery, fragments: act_csum would compute the L4 checksum
@@ -121,9 +126,10 @@ BUILD_ASSERT_DECL(DPFIP_TC_PRIO_LOW_MIN + 2 * PRIOS_PER_GENERATION - 1
 static const uint8_t ipv4_protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 static const uint8_t ipv6_protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 
-/* At most: 2 pass rules (TTL, internal prefix) and 2 rewrite rules. */
+/* At most: 2 pass rules (TTL, internal prefix), and a rewrite rule per
+ * protocol or, with an allow-list, per entry and protocol. */
 #define MAX_PASS 2
-#define MAX_FILTERS (MAX_PASS + ARRAY_SIZE(ipv4_protos))
+#define MAX_REWRITES (ARRAY_SIZE(ipv4_protos) * DPFIP_OFFLOAD_MAX_ALLOWS)
 
 /* On the first action of each of dpfip's filters. */
 static const uint8_t dpfip_cookie[8] = { 'd', 'p', 'f', 'i', 'p', 0, 0, 1 };
@@ -162,7 +168,8 @@ struct tc_filter {
 
 struct dpfip_offload_rule {
     struct dpfip_offload_rule_spec spec;
-    struct tc_filter filters[MAX_FILTERS];  /* Pass rules first. */
+    struct tc_filter *filters;      /* Pass rules first; never moves (the
+                                     * port's 'filters' point into it). */
     int n_filters;
     int n_pass;
 };
@@ -178,6 +185,8 @@ struct tc_match {
     uint8_t ip_proto;               /* 0: any. */
     uint8_t ttl, ttl_mask;
     bool not_fragment;
+    ovs_be16 tp_dst, tp_dst_mask;   /* TCP or UDP, as 'ip_proto'. */
+    ovs_be16 tcp_flags, tcp_flags_mask;
 };
 
 /* One filter of a dump or an echo. */
@@ -439,6 +448,20 @@ put_match(struct ofpbuf *req, const struct tc_match *m, bool is_ipv4)
         nl_msg_put_be32(req, TCA_FLOWER_KEY_FLAGS, htonl(0));
         nl_msg_put_be32(req, TCA_FLOWER_KEY_FLAGS_MASK,
                         htonl(TCA_FLOWER_KEY_FLAGS_IS_FRAGMENT));
+    }
+    if (m->tp_dst_mask) {
+        bool tcp = m->ip_proto == IPPROTO_TCP;
+
+        nl_msg_put_be16(req, tcp ? TCA_FLOWER_KEY_TCP_DST
+                                 : TCA_FLOWER_KEY_UDP_DST, m->tp_dst);
+        nl_msg_put_be16(req, tcp ? TCA_FLOWER_KEY_TCP_DST_MASK
+                                 : TCA_FLOWER_KEY_UDP_DST_MASK,
+                        m->tp_dst_mask);
+    }
+    if (m->tcp_flags_mask) {
+        nl_msg_put_be16(req, TCA_FLOWER_KEY_TCP_FLAGS, m->tcp_flags);
+        nl_msg_put_be16(req, TCA_FLOWER_KEY_TCP_FLAGS_MASK,
+                        m->tcp_flags_mask);
     }
 }
 
@@ -966,8 +989,9 @@ check_spec(const struct dpfip_offload_rule_spec *spec, char **error)
         *error = xasprintf("bad generation %u", spec->generation);
         return false;
     }
-    if (spec->allows) {
-        *error = xstrdup("allow-lists are not supported");
+    if (spec->allows && spec->n_allows > DPFIP_OFFLOAD_MAX_ALLOWS) {
+        *error = xasprintf("%u allow-list entries, at most %d",
+                           spec->n_allows, DPFIP_OFFLOAD_MAX_ALLOWS);
         return false;
     }
     if (!spec->has_internal) {
@@ -1002,16 +1026,84 @@ host_mask(bool is_ipv4)
 
 static int dpfip_tc_remove(struct dpfip_offload_rule *, char **errorp);
 
+static struct in6_addr
+prefix_mask(const struct dpfip_offload_prefix *p, bool is_ipv4)
+{
+    return ipv6_create_mask(is_ipv4 ? 96 + p->plen : p->plen);
+}
+
+/* Fills 'out' (room for MAX_REWRITES) with the rewrite matches of 'spec',
+ * each 'base' and more: one per protocol, or with an allow-list one per
+ * entry and protocol (an entry for any protocol becomes one for TCP and
+ * one for UDP: mlx5e rewrites an address only under an exact ip_proto,
+ * and the L4 keys need one too).  Returns how many. */
+static size_t
+rewrite_matches(const struct dpfip_offload_rule_spec *spec,
+                const struct tc_match *base, struct tc_match *out)
+{
+    const uint8_t *protos = spec->is_ipv4 ? ipv4_protos : ipv6_protos;
+    size_t n_protos = (spec->is_ipv4 ? ARRAY_SIZE(ipv4_protos)
+                                     : ARRAY_SIZE(ipv6_protos));
+    size_t n_entries = spec->allows ? spec->n_allows : 1;
+    size_t n = 0;
+
+    for (size_t i = 0; i < n_entries; i++) {
+        const struct dpfip_offload_allow *a = (spec->allows
+                                               ? &spec->allows[i] : NULL);
+
+        for (size_t j = 0; j < n_protos; j++) {
+            struct tc_match *m;
+
+            if (a && a->ip_proto && a->ip_proto != protos[j]) {
+                continue;
+            }
+            m = &out[n++];
+            *m = *base;
+            m->ip_proto = protos[j];
+            m->not_fragment = true;
+            if (!a) {
+                continue;
+            }
+            m->tp_dst = htons(a->port);
+            m->tp_dst_mask = htons(a->port_mask);
+            m->tcp_flags = htons(a->tcp_flags);
+            m->tcp_flags_mask = htons(a->tcp_flags);
+            if (a->remote.plen) {
+                struct in6_addr mask = prefix_mask(&a->remote,
+                                                   spec->is_ipv4);
+                struct in6_addr addr = ipv6_addr_bitand(&a->remote.addr,
+                                                        &mask);
+
+                if (spec->direction == DPFIP_DNAT) {
+                    m->src = addr;
+                    m->src_mask = mask;
+                } else {
+                    m->dst = addr;
+                    m->dst_mask = mask;
+                }
+            }
+        }
+    }
+    return n;
+}
+
+static void
+rule_free(struct dpfip_offload_rule *rule)
+{
+    if (rule) {
+        free(rule->filters);
+        free(rule);
+    }
+}
+
 static int
 dpfip_tc_install(const struct dpfip_offload_rule_spec *spec,
                  struct dpfip_offload_rule **rulep, char **errorp)
 {
     bool dnat = spec->direction == DPFIP_DNAT;
-    const uint8_t *protos = spec->is_ipv4 ? ipv4_protos : ipv6_protos;
-    size_t n_protos = (spec->is_ipv4 ? ARRAY_SIZE(ipv4_protos)
-                                     : ARRAY_SIZE(ipv6_protos));
-    struct tc_match base, pass[MAX_PASS];
+    struct tc_match base, pass[MAX_PASS], rewrites[MAX_REWRITES];
     struct dpfip_offload_rule *rule;
+    size_t n_rewrites;
     char *extack = NULL;
     struct tc_port *port;
     int n_pass = 0, error;
@@ -1048,6 +1140,7 @@ dpfip_tc_install(const struct dpfip_offload_rule_spec *spec,
         pass[n_pass].dst = ipv6_addr_bitand(&spec->internal, &mask);
         pass[n_pass++].dst_mask = mask;
     }
+    n_rewrites = rewrite_matches(spec, &base, rewrites);
 
     error = add_ingress_qdisc(spec->in_port, &extack);
     if (error) {
@@ -1062,20 +1155,14 @@ dpfip_tc_install(const struct dpfip_offload_rule_spec *spec,
 
     rule = xzalloc(sizeof *rule);
     rule->spec = *spec;
-    for (size_t i = 0; !error && i < n_pass + n_protos; i++) {
+    rule->filters = xcalloc(n_pass + n_rewrites, sizeof *rule->filters);
+    for (size_t i = 0; !error && i < n_pass + n_rewrites; i++) {
         struct tc_filter *f = &rule->filters[rule->n_filters];
         bool is_pass = i < n_pass;
-        struct tc_match m;
+        const struct tc_match *m = is_pass ? &pass[i] : &rewrites[i - n_pass];
 
-        if (is_pass) {
-            m = pass[i];
-        } else {
-            m = base;
-            m.ip_proto = protos[i - n_pass];
-            m.not_fragment = true;
-        }
         error = add_filter(port, prio_of(port, spec, !is_pass),
-                           cls_flags(spec->policy), &m, spec->is_ipv4,
+                           cls_flags(spec->policy), m, spec->is_ipv4,
                            is_pass ? NULL : spec, f, &extack);
         if (!error) {
             rule->n_filters++;
@@ -1096,7 +1183,7 @@ dpfip_tc_install(const struct dpfip_offload_rule_spec *spec,
         for (int i = rule->n_filters - 1; i >= 0; i--) {
             del_filter(&rule->filters[i], NULL);
         }
-        free(rule);
+        rule_free(rule);
         return error;
     }
     if (spec->policy == DPFIP_OFFLOAD_POLICY_NONE) {
@@ -1153,7 +1240,7 @@ dpfip_tc_remove(struct dpfip_offload_rule *rule, char **errorp)
             free(extack);
         }
     }
-    free(rule);
+    rule_free(rule);
     return error;
 }
 
@@ -1232,4 +1319,5 @@ const struct dpfip_offload_class dpfip_offload_tc_class = {
     .describe = dpfip_tc_describe,
     .in_hw = dpfip_tc_in_hw,
     .reconcile = dpfip_tc_reconcile,
+    .allow_lists = true,
 };

@@ -32,7 +32,10 @@
  *   - gact only as "pass", mirred only as an egress redirect to a port of
  *     the same eSwitch;
  *   - flower keys: Ethernet type and addresses, ip_proto, IP addresses,
- *     TTL, fragment flags.
+ *     TTL, fragment flags, TCP/UDP destination ports under a mask (only
+ *     with ip_proto TCP or UDP: "Only UDP and TCP transports are supported
+ *     for L4 matching") and TCP flags.  As the kernel does, a TCP port
+ *     key counts only under ip_proto TCP and a UDP one only under UDP.
  * A refused filter with skip_sw fails with EOPNOTSUPP and the driver's
  * message as extended ack; without it the kernel keeps it in software
  * (not_in_hw), as the kernel does.  Filter dumps (full and terse) list a
@@ -83,6 +86,9 @@ struct model_filter {
     uint32_t handle;
     uint32_t flags;                 /* TCA_CLS_FLAGS_*. */
     uint8_t ip_proto;
+    uint16_t tp_dst, tp_dst_mask;   /* As the kernel took them. */
+    uint16_t tcp_flags, tcp_flags_mask;
+    uint32_t ipv4_src, ipv4_src_mask;   /* Host order. */
     bool pass;                      /* Its action is gact pass. */
     size_t cookie_len;
     uint8_t cookie[16];
@@ -211,6 +217,7 @@ mlx5e_check(const struct nlattr *opts, uint16_t prio,
 {
     const struct nlattr *a, *acts = NULL;
     bool modify_addr = false, pedit = false;
+    uint16_t tcp_dst = 0, tcp_dst_mask = 0, udp_dst = 0, udp_dst_mask = 0;
     const char *why = NULL;
     size_t left;
 
@@ -228,17 +235,54 @@ mlx5e_check(const struct nlattr *opts, uint16_t prio,
         case TCA_FLOWER_KEY_ETH_TYPE:
         case TCA_FLOWER_KEY_ETH_DST: case TCA_FLOWER_KEY_ETH_DST_MASK:
         case TCA_FLOWER_KEY_ETH_SRC: case TCA_FLOWER_KEY_ETH_SRC_MASK:
-        case TCA_FLOWER_KEY_IPV4_SRC: case TCA_FLOWER_KEY_IPV4_SRC_MASK:
         case TCA_FLOWER_KEY_IPV4_DST: case TCA_FLOWER_KEY_IPV4_DST_MASK:
         case TCA_FLOWER_KEY_IPV6_SRC: case TCA_FLOWER_KEY_IPV6_SRC_MASK:
         case TCA_FLOWER_KEY_IPV6_DST: case TCA_FLOWER_KEY_IPV6_DST_MASK:
         case TCA_FLOWER_KEY_IP_TTL: case TCA_FLOWER_KEY_IP_TTL_MASK:
         case TCA_FLOWER_KEY_FLAGS: case TCA_FLOWER_KEY_FLAGS_MASK:
             break;
+        case TCA_FLOWER_KEY_IPV4_SRC:
+            f->ipv4_src = ntohl(nl_attr_get_be32(a));
+            break;
+        case TCA_FLOWER_KEY_IPV4_SRC_MASK:
+            f->ipv4_src_mask = ntohl(nl_attr_get_be32(a));
+            break;
+        case TCA_FLOWER_KEY_TCP_DST:
+            tcp_dst = ntohs(nl_attr_get_be16(a));
+            break;
+        case TCA_FLOWER_KEY_TCP_DST_MASK:
+            tcp_dst_mask = ntohs(nl_attr_get_be16(a));
+            break;
+        case TCA_FLOWER_KEY_UDP_DST:
+            udp_dst = ntohs(nl_attr_get_be16(a));
+            break;
+        case TCA_FLOWER_KEY_UDP_DST_MASK:
+            udp_dst_mask = ntohs(nl_attr_get_be16(a));
+            break;
+        case TCA_FLOWER_KEY_TCP_FLAGS:
+            f->tcp_flags = ntohs(nl_attr_get_be16(a));
+            break;
+        case TCA_FLOWER_KEY_TCP_FLAGS_MASK:
+            f->tcp_flags_mask = ntohs(nl_attr_get_be16(a));
+            break;
         default:
             why = why ? why : "unsupported flower key";
             break;
         }
+    }
+    /* The kernel reads each port key only under its protocol. */
+    if (f->ip_proto == IPPROTO_TCP) {
+        f->tp_dst = tcp_dst;
+        f->tp_dst_mask = tcp_dst_mask;
+    } else if (f->ip_proto == IPPROTO_UDP) {
+        f->tp_dst = udp_dst;
+        f->tp_dst_mask = udp_dst_mask;
+    } else if (tcp_dst_mask || udp_dst_mask) {
+        why = why ? why : "Only UDP and TCP transports are supported for L4 "
+                          "matching";
+    }
+    if (f->tcp_flags_mask && f->ip_proto != IPPROTO_TCP) {
+        f->tcp_flags_mask = 0;      /* Not a TCP rule: ignored. */
     }
     if (prio > 16 && !model.ignore_flow_level) {
         return "Requested priority is out of supported range";
@@ -657,6 +701,80 @@ test_shapes(bool ignore_flow_level)
     dpfip_offload_tc_set_kernel(NULL);
 }
 
+/* Allow-lists: a rewrite filter per entry and protocol, with the entry's
+ * destination port under its mask, its TCP flag and its remote prefix as
+ * keys mlx5e takes, all in hardware, and the pass rules as without a
+ * list.  What no filter matches reaches software, which applies the
+ * list. */
+static void
+test_allow_lists(void)
+{
+    struct dpfip_offload_allow allows[] = {
+        { .ip_proto = IPPROTO_TCP, .tcp_flags = TCP_ACK },
+        { .ip_proto = IPPROTO_TCP, .tcp_flags = TCP_RST },
+        { .ip_proto = IPPROTO_UDP, .port = 5000, .port_mask = 0xffff },
+        { .ip_proto = IPPROTO_TCP, .port = 1024, .port_mask = 0xfc00 },
+        { .ip_proto = 0, .remote = { ip("198.51.100.0"), 24 } },
+    };
+    struct dpfip_offload_rule_spec s;
+    struct dpfip_offload_rule *rule = NULL;
+    int ack = 0, rst = 0, udp5000 = 0, range = 0, prefix = 0, other = 0;
+    int n_rewrite = 0, n_pass = 0;
+    char *error = NULL;
+
+    model_reset(false);
+    dpfip_offload_tc_set_kernel(&model_kernel);
+    s = make_spec(DPFIP_DNAT, true, 0, DPFIP_OFFLOAD_POLICY_SKIP_SW, 11);
+    s.allows = allows;
+    s.n_allows = ARRAY_SIZE(allows);
+    CHECK(!tc->install(&s, &rule, &error), "install: %s (mlx5e: %s)",
+          error ? error : "", model.last_refusal);
+    free(error);
+    if (!rule) {
+        dpfip_offload_tc_set_kernel(NULL);
+        return;
+    }
+    CHECK(tc->in_hw(rule), "an allow-list rule not in_hw");
+    for (size_t i = 0; i < model.n_filters; i++) {
+        const struct model_filter *f = &model.filters[i];
+
+        if (f->pass) {
+            n_pass++;
+            continue;
+        }
+        n_rewrite++;
+        if (f->ip_proto == IPPROTO_TCP && f->tcp_flags_mask == TCP_ACK
+            && f->tcp_flags == TCP_ACK && !f->tp_dst_mask) {
+            ack++;
+        } else if (f->ip_proto == IPPROTO_TCP && f->tcp_flags_mask == TCP_RST
+                   && f->tcp_flags == TCP_RST && !f->tp_dst_mask) {
+            rst++;
+        } else if (f->ip_proto == IPPROTO_UDP && f->tp_dst == 5000
+                   && f->tp_dst_mask == 0xffff && !f->ipv4_src_mask) {
+            udp5000++;
+        } else if (f->ip_proto == IPPROTO_TCP && f->tp_dst == 1024
+                   && f->tp_dst_mask == 0xfc00 && !f->tcp_flags_mask) {
+            range++;
+        } else if (f->ipv4_src == 0xc6336400 && f->ipv4_src_mask == 0xffffff00
+                   && !f->tp_dst_mask && !f->tcp_flags_mask) {
+            prefix++;           /* 198.51.100.0/24, TCP and UDP. */
+        } else {
+            other++;
+        }
+    }
+    CHECK(ack == 1 && rst == 1 && udp5000 == 1 && range == 1 && prefix == 2
+          && !other && n_rewrite == 6,
+          "rewrite filters: ack %d rst %d udp:5000 %d tcp:1024/0xfc00 %d "
+          "@198.51.100.0/24 %d other %d (of %d)", ack, rst, udp5000, range,
+          prefix, other, n_rewrite);
+    CHECK(n_pass == 1, "%d pass filters (TTL)", n_pass);
+    CHECK(!model.n_hw_refusals, "mlx5e refused %d filters, last: %s",
+          model.n_hw_refusals, model.last_refusal);
+    remove_rule(rule);
+    CHECK(!model.n_filters, "%"PRIuSIZE" filters left", model.n_filters);
+    dpfip_offload_tc_set_kernel(NULL);
+}
+
 /* A port without tc hardware (a veth) keeps the high range, in software
  * tc, and the hardware's refusal of an unsupported output comes back with
  * mlx5e's message, as a permanent error. */
@@ -803,6 +921,7 @@ static void
 test_dpfip_tc_main(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
 {
     test_mlx5e_accepts();
+    test_allow_lists();
     test_shapes(false);
     test_shapes(true);
     test_software_and_refusal();
