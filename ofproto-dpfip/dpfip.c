@@ -31,6 +31,7 @@
 #include "openvswitch/vlog.h"
 #include "smap.h"
 #include "sset.h"
+#include "timeval.h"
 #include "vswitch-idl.h"
 
 VLOG_DEFINE_THIS_MODULE(dpfip);
@@ -330,16 +331,39 @@ ofport_mtu(const struct ofport *ofport)
            ? mtu : 0;
 }
 
+/* How often the MTUs of the uplinks and VM ports are read again: a change
+ * may come from outside OVSDB (ip link) or take effect after the
+ * reconfiguration that asked for it (a DPDK port's mtu_request). */
+#define MTU_CHECK_INTERVAL_MS 1000
+static long long int next_mtu_check = LLONG_MIN;
+
+static int
+port_mtu(const struct dpfip_bridge *br, ofp_port_t ofp_port)
+{
+    return (br->ofproto && ofp_port != OFPP_NONE
+            ? ofport_mtu(ofproto_get_port(&br->ofproto->up, ofp_port))
+            : 0);
+}
+
+static void mark_iface_dirty(struct dpfip_iface *);
+
 static void
 mark_bridge_dirty(struct dpfip_bridge *br)
 {
     struct dpfip_iface *iface;
-    struct dpfip_fip *fip;
 
     HMAP_FOR_EACH (iface, node, &br->ifaces) {
-        HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
-            mark_fip_dirty(fip);
-        }
+        mark_iface_dirty(iface);
+    }
+}
+
+static void
+mark_iface_dirty(struct dpfip_iface *iface)
+{
+    struct dpfip_fip *fip;
+
+    HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
+        mark_fip_dirty(fip);
     }
 }
 
@@ -634,10 +658,7 @@ iface_refresh(struct dpfip_iface *iface, const struct dpfip_iface_cfg *cfg,
         dpfip_xlate_unpublish_iface(iface);
     }
 
-    struct dpfip_fip *fip;
-    HMAP_FOR_EACH (fip, iface_node, &iface->fips) {
-        mark_fip_dirty(fip);
-    }
+    mark_iface_dirty(iface);
 }
 
 /* The values of the keys an interface's FIPs depend on, in one string: if
@@ -1111,6 +1132,35 @@ dpfip_configure(const struct ovsrec_open_vswitch *ovs_cfg)
     process();
 }
 
+/* Reads the MTUs again (see MTU_CHECK_INTERVAL_MS); a FIP whose port's
+ * MTU changed is evaluated again, as its length checks depend on it. */
+static void
+check_mtus(void)
+{
+    struct dpfip_bridge *br;
+
+    if (time_msec() < next_mtu_check) {
+        return;
+    }
+    next_mtu_check = time_msec() + MTU_CHECK_INTERVAL_MS;
+    HMAP_FOR_EACH (br, node, &bridges) {
+        int mtu = port_mtu(br, br->uplink_port);
+        struct dpfip_iface *iface;
+
+        if (mtu != br->uplink_mtu) {
+            br->uplink_mtu = mtu;
+            mark_bridge_dirty(br);
+        }
+        HMAP_FOR_EACH (iface, node, &br->ifaces) {
+            mtu = port_mtu(br, iface->ofp_port);
+            if (mtu != iface->port_mtu) {
+                iface->port_mtu = mtu;
+                mark_iface_dirty(iface);
+            }
+        }
+    }
+}
+
 /* Called by bridge.c just before it destroys 'ofproto'. */
 void
 dpfip_bridge_destroyed(struct ofproto *ofproto)
@@ -1531,6 +1581,7 @@ dpfip_run(void)
     }
     dpfip_neigh_run_queue();
     dpfip_routes_check_daemon(some_bridge_exports());
+    check_mtus();
     HMAP_FOR_EACH (br, node, &bridges) {
         unsigned int changed = dpfip_neigh_run(br->neigh);
 
@@ -1560,6 +1611,9 @@ dpfip_wait(void)
     }
     if (!ovs_list_is_empty(&dirty_fips) || !ovs_list_is_empty(&dirty_addrs)) {
         poll_immediate_wake();
+    }
+    if (!hmap_is_empty(&bridges)) {
+        poll_timer_wait_until(next_mtu_check);
     }
     dpfip_offload_wait();
 }
