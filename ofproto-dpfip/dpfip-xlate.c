@@ -37,7 +37,6 @@
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
 #include "ovs-rcu.h"
-#include "ovs-thread.h"
 
 /* Translation: which packets are FIP traffic, and the dpfip action.
  *
@@ -516,19 +515,11 @@ is_internal(const struct dpfip_prefixes *internal, enum dpfip_family family,
  * actions in each.  It writes this bit, which the dpfip action reads and
  * clears again.  Registers are zero where a packet enters a bridge, which
  * is where dpfip puts the check, so the bridge's flows never see it set. */
-static const struct mf_subfield *
+static struct mf_subfield
 len_bit(void)
 {
-    static struct mf_subfield bit;
-    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
-
-    if (ovsthread_once_start(&once)) {
-        bit.field = mf_from_id(MFF_REG0);
-        bit.ofs = 0;
-        bit.n_bits = 1;
-        ovsthread_once_done(&once);
-    }
-    return &bit;
+    return (struct mf_subfield) { .field = mf_from_id(MFF_REG0),
+                                  .ofs = 0, .n_bits = 1 };
 }
 
 /* Checks the packet against 'mtu' (an IP packet's largest size) as it is
@@ -539,7 +530,7 @@ put_len_check(struct ofpbuf *ofpacts, uint16_t mtu)
     struct ofpact_check_pkt_larger *check;
 
     check = ofpact_put_CHECK_PKT_LARGER(ofpacts);
-    check->dst = *len_bit();
+    check->dst = len_bit();
     check->pkt_len = mtu + ETH_HEADER_LEN;
 }
 
@@ -793,7 +784,8 @@ xlate_drop(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
     return xlate_drop__(xfip, dir, false, stats, xcache, why);
 }
 
-/* Where a time exceeded about a packet of 'xfip' in direction 'dir' comes
+/* Where an ICMP error that dpfip sends as the router of the FIP's hop (time
+ * exceeded, too big) about a packet of 'xfip' in direction 'dir' comes
  * from ('*src') and goes out ('*port'): towards the provider network, from
  * the FIP itself (its router has no address there) out of the uplink;
  * towards the VM, from the router address dpfip answers on the VM's port,
@@ -804,9 +796,9 @@ xlate_drop(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
  * address (or dpfip turns it around again, if that is a FIP of the
  * bridge), across the router's NAT as any packet to that address. */
 static bool
-time_exceeded_source(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
-                     const struct flow *flow, struct in6_addr *src,
-                     ofp_port_t *port)
+router_error_source(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
+                    const struct flow *flow, struct in6_addr *src,
+                    ofp_port_t *port)
 {
     const struct dpfip_rewrite *rw = &xfip->rw;
     const struct dpfip_xport *xp;
@@ -841,7 +833,7 @@ ttl_expired(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
     struct in6_addr src;
     ofp_port_t port;
 
-    if (!time_exceeded_source(xfip, dir, flow, &src, &port)) {
+    if (!router_error_source(xfip, dir, flow, &src, &port)) {
         return xlate_drop(xfip, dir, stats, xcache, "TTL expired");
     }
     *slow = true;
@@ -868,12 +860,12 @@ ttl_expired(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
 static bool
 take_len_bit(struct flow *flow)
 {
-    const struct mf_subfield *bit = len_bit();
+    struct mf_subfield bit = len_bit();
     union mf_subvalue zero;
-    bool set = mf_get_subfield(bit, flow) != 0;
+    bool set = mf_get_subfield(&bit, flow) != 0;
 
     memset(&zero, 0, sizeof zero);
-    mf_write_subfield_flow(bit, &zero, flow);
+    mf_write_subfield_flow(&bit, &zero, flow);
     return set;
 }
 
@@ -955,7 +947,7 @@ too_big(const struct dpfip_xfip *xfip, enum dpfip_direction dir,
         COVERAGE_INC(dpfip_icmp_rate_limited);
         return "larger than the MTU, ICMP error rate-limited";
     }
-    if (!time_exceeded_source(xfip, dir, flow, &src, &port)) {
+    if (!router_error_source(xfip, dir, flow, &src, &port)) {
         src = rw->floating;
         port = flow->in_port.ofp_port;
     }
